@@ -1,0 +1,41 @@
+package wxfunnel.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import wxfunnel.local.LocalStack;
+
+/** {@code wxfunnel local}: a real Kafka broker and the schema registry, until stopped. */
+@Command(name = "local", mixinStandardHelpOptions = true,
+    description = "Run a local single-node Kafka broker (KRaft) and schema registry until stopped (Ctrl-C or SIGTERM).")
+final class LocalCommand implements Callable<Integer> {
+
+  @Option(names = "--kafka-port", defaultValue = "" + LocalStack.DEFAULT_KAFKA_PORT,
+      description = "Broker port, 0 for any free port (default: ${DEFAULT-VALUE}).")
+  int kafkaPort;
+
+  @Option(names = "--registry-port", defaultValue = "" + LocalStack.DEFAULT_REGISTRY_PORT,
+      description = "Schema registry port, 0 for any free port (default: ${DEFAULT-VALUE}).")
+  int registryPort;
+
+  @Option(names = "--data-dir", defaultValue = "data/local",
+      description = "Where the broker keeps its data; a restart on the same directory keeps topics, data and schema ids (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Override
+  public Integer call() throws Exception {
+    final LocalStack stack = LocalStack.start(dataDir, kafkaPort, registryPort);
+    final CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("stopping");
+      stack.close();
+      stopped.countDown();
+    }, "wxfunnel-local-shutdown"));
+    System.out.println("kafka=" + stack.bootstrapServers() + " registry=" + stack.registryUrl());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,70 @@
+package wxfunnel.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.TopicAdmin;
+import wxfunnel.topics.TopicAdmin.TopicState;
+
+/** {@code wxfunnel topics create|describe}. */
+@Command(name = "topics", mixinStandardHelpOptions = true,
+    description = {
+        "create: create the missing topics of one or both ecosystems with their cleanup policy; existing ones are left as they are, so running it twice changes nothing.",
+        "describe: show each topic's partitions, replicas and cleanup policy."})
+final class TopicsCommand implements Callable<Integer> {
+
+  enum Action { create, describe }
+
+  @Parameters(index = "0", paramLabel = "create|describe", description = "What to do: ${COMPLETION-CANDIDATES}.")
+  Action action;
+
+  @Mixin
+  ClientOptions client;
+
+  @Option(names = "--ecosystem", paramLabel = "wechat|weixin|both", defaultValue = "both", converter = EcosystemChoice.class,
+      description = "Ecosystem(s) whose topics to handle (default: ${DEFAULT-VALUE}).")
+  Set<Ecosystem> ecosystems;
+
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "" + TopicAdmin.DEFAULT_PARTITIONS,
+      description = "Partitions of each new topic (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Override
+  public Integer call() {
+    try (TopicAdmin admin = new TopicAdmin(client.kafkaConfig())) {
+      if (action == Action.create) {
+        print(admin.create(ecosystems, partitions));
+      } else {
+        print(admin.describe(ecosystems));
+      }
+    }
+    return 0;
+  }
+
+  private void print(final List<String> created) {
+    created.forEach(name -> System.out.println("created " + name));
+    final int all = ecosystems.size() * EcoTopic.values().length;
+    System.out.println(created.size() + " created, " + (all - created.size()) + " already existed");
+  }
+
+  private void print(final Map<String, TopicState> states) {
+    System.out.printf("%-26s %10s %8s %s%n", "TOPIC", "PARTITIONS", "REPLICAS", "CLEANUP");
+    for (final Ecosystem eco : ecosystems) {
+      for (final EcoTopic topic : EcoTopic.values()) {
+        final TopicState state = states.get(topic.topic(eco));
+        if (state == null) {
+          System.out.printf("%-26s %s%n", topic.topic(eco), "missing (run: wxfunnel topics create)");
+        } else {
+          System.out.printf("%-26s %10d %8d %s%n", state.name(), state.partitions(), state.replicationFactor(), state.cleanupPolicy());
+        }
+      }
+    }
+  }
+}
