@@ -1,0 +1,52 @@
+package wxfunnel.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/** Plain HTTP calls, to see exactly what a server answers. */
+public final class Http {
+
+  private static final HttpClient client = HttpClient.newHttpClient();
+  private static final ObjectMapper json = new ObjectMapper();
+
+  /** A status and its JSON body. */
+  public record Answer(int status, JsonNode body, String contentType) {}
+
+  private Http() {}
+
+  public static Answer call(final String method, final String url, final String body) {
+    final HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build();
+    try {
+      final HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+      return new Answer(response.statusCode(), json.readTree(response.body()),
+          response.headers().firstValue("Content-Type").orElse(""));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code {"schema": "<schema>"}} with the schema JSON-escaped. */
+  public static String schemaBody(final String schema) {
+    return json.createObjectNode().put("schema", schema).toString();
+  }
+
+  public static JsonNode parse(final String text) {
+    try {
+      return json.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
