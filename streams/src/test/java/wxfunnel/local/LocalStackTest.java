@@ -1,0 +1,108 @@
+package wxfunnel.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.events.ArticleRead;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.ReadSource;
+import wxfunnel.registry.RegistryClient;
+import wxfunnel.serde.AvroSerdes;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.TopicAdmin;
+import wxfunnel.topics.TopicAdmin.TopicState;
+
+/** The broker and registry of {@code wxfunnel local}, started from the same code, used for real. */
+class LocalStackTest {
+
+  @TempDir
+  Path dataDir;
+
+  @Test
+  void topicsRecordsAndSchemaIdsSurviveARestartOnTheSameDataDir() throws Exception {
+    final ArticleRead read = read();
+    final int schemaId;
+
+    // 1. First start: create every topic, twice; produce one record through the Avro serde.
+    try (LocalStack stack = LocalStack.start(dataDir, 0, 0);
+        TopicAdmin admin = new TopicAdmin(stack.kafka().clientConfig())) {
+      final List<String> created = admin.create(EnumSet.allOf(Ecosystem.class), 6);
+      assertThat(created).hasSize(16).contains("weixin.reads", "wechat.dlq", "weixin.funnel");
+      assertThat(admin.create(EnumSet.allOf(Ecosystem.class), 6)).isEmpty();
+      assertContract(admin.describe(EnumSet.allOf(Ecosystem.class)));
+
+      final AvroSerdes serdes = new AvroSerdes(new RegistryClient(stack.registryUrl()), true);
+      try (KafkaProducer<String, ArticleRead> producer = new KafkaProducer<>(Map.<String, Object>of(
+          "bootstrap.servers", stack.bootstrapServers(), "enable.idempotence", true),
+          new StringSerializer(), serdes.value(ArticleRead.class).serializer())) {
+        producer.send(new ProducerRecord<>("weixin.reads", "u-42", read)).get();
+      }
+      assertThat(consumeAll(stack, "weixin.reads", 1)).containsExactly(read);
+      schemaId = new RegistryClient(stack.registryUrl()).latest("weixin.reads-value").id();
+    }
+
+    // 2. Second start on the same directory: the same topics, the record, and its schema id.
+    try (LocalStack stack = LocalStack.start(dataDir, 0, 0);
+        TopicAdmin admin = new TopicAdmin(stack.kafka().clientConfig())) {
+      assertThat(admin.create(EnumSet.allOf(Ecosystem.class), 6)).isEmpty();
+      assertContract(admin.describe(EnumSet.allOf(Ecosystem.class)));
+      assertThat(consumeAll(stack, "weixin.reads", 1)).containsExactly(read);
+      assertThat(new RegistryClient(stack.registryUrl()).latest("weixin.reads-value").id()).isEqualTo(schemaId);
+    }
+  }
+
+  private static void assertContract(final Map<String, TopicState> states) {
+    assertThat(states).hasSize(16);
+    for (final Ecosystem eco : Ecosystem.values()) {
+      for (final EcoTopic topic : EcoTopic.values()) {
+        assertThat(states.get(topic.topic(eco)))
+            .isEqualTo(new TopicState(topic.topic(eco), 6, 1, topic.cleanupPolicy()));
+      }
+    }
+    assertThat(states.get("weixin.conversions").cleanupPolicy()).isEqualTo("compact");
+    assertThat(states.get("wechat.payments").cleanupPolicy()).isEqualTo("delete");
+  }
+
+  private static List<ArticleRead> consumeAll(final LocalStack stack, final String topic, final int expected) {
+    final Map<String, Object> config = new HashMap<>(stack.kafka().clientConfig());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "local-stack-test-" + System.nanoTime());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    final AvroSerdes serdes = new AvroSerdes(new RegistryClient(stack.registryUrl()), false);
+    final List<ArticleRead> values = new ArrayList<>();
+    try (KafkaConsumer<String, ArticleRead> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+        serdes.value(ArticleRead.class).deserializer())) {
+      consumer.subscribe(List.of(topic));
+      final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (values.size() < expected && System.nanoTime() < deadline) {
+        for (final ConsumerRecord<String, ArticleRead> record : consumer.poll(Duration.ofMillis(200))) {
+          values.add(record.value());
+        }
+      }
+    }
+    return values;
+  }
+
+  private static ArticleRead read() {
+    return ArticleRead.newBuilder()
+        .setEventId("read-1").setEcosystem(Ecosystem.WEIXIN).setAppId("wx-oa-1").setOpenid("o-1")
+        .setUnionid("u-42").setEventTime(Instant.parse("2026-11-27T02:00:00Z")).setAccountId("gh_brand")
+        .setMsgId("12003_3").setReadSource(ReadSource.SESSION).setCampaignId(null).build();
+  }
+}
