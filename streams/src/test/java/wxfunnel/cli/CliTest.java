@@ -1,0 +1,99 @@
+package wxfunnel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.testing.SharedKafka;
+
+class CliTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void topicsCreateRunTwiceIsANoOp() {
+    final String bootstrap = SharedKafka.get().bootstrapServers();
+
+    final Run first = run("topics", "create", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
+    final Run second = run("topics", "create", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
+    final Run describe = run("topics", "describe", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
+
+    assertThat(first.exitCode()).isZero();
+    assertThat(first.out()).contains("created weixin.reads").endsWith("8 created, 0 already existed\n");
+    assertThat(second.exitCode()).isZero();
+    assertThat(second.out()).isEqualTo("0 created, 8 already existed\n");
+    assertThat(describe.out()).contains("weixin.conversions                  6        1 compact")
+        .contains("weixin.dlq                          6        1 delete")
+        .doesNotContain("wechat.");
+  }
+
+  @Test
+  void flagsComeFromTheCommandLineThenTheEnvironmentThenTheConfigFile() throws Exception {
+    final Path file = dir.resolve("wxfunnel.properties");
+    final Properties properties = new Properties();
+    properties.setProperty("bootstrap-servers", "file:9092");
+    properties.setProperty("schema-registry-url", "http://file:8081");
+    properties.setProperty("kafka.security.protocol", "SASL_SSL");
+    try (var out = Files.newBufferedWriter(file)) {
+      properties.store(out, null);
+    }
+    final String[] args = {"topics", "describe", "--config", file.toString(), "--ecosystem", "wechat"};
+    final ConfigDefaults defaults = ConfigDefaults.load(args, Map.of("WXFUNNEL_BOOTSTRAP_SERVERS", "env:9092"));
+    final Main main = new Main();
+    final CommandLine cli = new CommandLine(main).setDefaultValueProvider(defaults);
+
+    final TopicsCommand topics = cli.parseArgs(args).subcommand().commandSpec().commandLine().getCommand();
+
+    assertThat(topics.client.bootstrapServers).isEqualTo("env:9092");
+    assertThat(topics.client.schemaRegistryUrl).isEqualTo("http://file:8081");
+    assertThat(topics.ecosystems).isEqualTo(EnumSet.of(Ecosystem.WECHAT));
+    assertThat(topics.client.kafkaConfig())
+        .containsEntry("bootstrap.servers", "env:9092")
+        .containsEntry("security.protocol", "SASL_SSL");
+
+    final TopicsCommand overridden = new CommandLine(new Main()).setDefaultValueProvider(defaults)
+        .parseArgs("topics", "describe", "--bootstrap-servers", "flag:9092").subcommand().commandSpec().commandLine().getCommand();
+    assertThat(overridden.client.bootstrapServers).isEqualTo("flag:9092");
+  }
+
+  @Test
+  void errorsAreOneLineAndANonZeroExit() {
+    final Run unknownEcosystem = run("topics", "create", "--ecosystem", "mars");
+    final Run missingConfig = run("topics", "describe", "--config", dir.resolve("missing.properties").toString());
+
+    assertThat(unknownEcosystem.exitCode()).isEqualTo(2);
+    assertThat(unknownEcosystem.err()).startsWith("Invalid value for option '--ecosystem'")
+        .contains("'mars' is not an ecosystem: use wechat, weixin or both");
+    assertThat(missingConfig.exitCode()).isEqualTo(2);
+    assertThat(missingConfig.err()).startsWith("wxfunnel: cannot read the config file").hasLineCount(1);
+  }
+
+  private record Run(int exitCode, String out, String err) {}
+
+  private static synchronized Run run(final String... args) {
+    final PrintStream out = System.out;
+    final PrintStream err = System.err;
+    final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+    final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
+      final int exitCode = Main.run(args);
+      return new Run(exitCode, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+}
