@@ -14,6 +14,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryException;
+import wxfunnel.serde.UndecodableRecordException.Problem;
 
 /**
  * Reads records in the Confluent wire format: the writer's schema comes from the registry by id,
@@ -62,14 +63,16 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
     try {
       value = reader.read(null, decoder);
       if (!decoder.isEnd()) {
-        throw new SerializationException("undecodable Avro in " + topic + ": bytes left over after a whole record of schema id " + id);
+        throw new UndecodableRecordException(Problem.CORRUPT,
+            "undecodable Avro in " + topic + ": bytes left over after a whole record of schema id " + id);
       }
+    } catch (UndecodableRecordException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
-      if (e instanceof SerializationException se) {
-        throw se;
-      }
-      throw new SerializationException("undecodable Avro in " + topic + " (schema id " + id + "): "
-          + e.getClass().getSimpleName(), e);
+      final boolean missingField = e.getMessage() != null && e.getMessage().contains("missing required field");
+      throw new UndecodableRecordException(missingField ? Problem.MISSING_FIELD : Problem.CORRUPT,
+          "undecodable Avro in " + topic + " (schema id " + id + "): " + e.getClass().getSimpleName()
+              + (missingField ? " " + e.getMessage() : ""), e);
     }
     return value;
   }
@@ -80,7 +83,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
       writer = registry.schemaById(id);
     } catch (RegistryException e) {
       if (e.errorCode() == RegistryException.SCHEMA_NOT_FOUND) {
-        throw new SerializationException("unknown schema id " + id + ": the registry at " + registry.baseUrl() + " does not have it", e);
+        throw new UndecodableRecordException(Problem.UNKNOWN_SCHEMA, "unknown schema id " + id + ": the registry at " + registry.baseUrl() + " does not have it", e);
       }
       throw new SerializationException("schema registry error while fetching schema id " + id + ": " + e.getMessage(), e);
     }
@@ -88,7 +91,8 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
       return new GenericDatumReader<>(writer, writer);
     }
     if (!writer.getFullName().equals(readerSchema.getFullName())) {
-      throw new SerializationException("schema id " + id + " is " + writer.getFullName() + ", not " + readerSchema.getFullName());
+      throw new UndecodableRecordException(Problem.WRONG_TYPE,
+          "schema id " + id + " is " + writer.getFullName() + ", not " + readerSchema.getFullName());
     }
     return new SpecificDatumReader<>(writer, readerSchema);
   }

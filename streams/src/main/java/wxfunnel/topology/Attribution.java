@@ -1,0 +1,103 @@
+package wxfunnel.topology;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import wxfunnel.events.AttributionModel;
+import wxfunnel.events.Conversion;
+import wxfunnel.events.ConversionStatus;
+import wxfunnel.events.CreditedTouch;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.ModelAttribution;
+import wxfunnel.events.TouchType;
+import wxfunnel.events.UnattributedReason;
+import wxfunnel.internal.PaymentRef;
+import wxfunnel.internal.Touch;
+
+/** Credits a payment's touches under every model. Pure: the same touches give the same result. */
+final class Attribution {
+
+  static final Comparator<Touch> TOUCH_ORDER = Comparator.comparingLong(Touch::getTime).thenComparing(Touch::getEventId);
+  private static final double POSITION_ENDS = 0.4;
+  private static final double POSITION_MIDDLE = 0.2;
+
+  private Attribution() {}
+
+  /**
+   * The payment's conversion from the person's touches: those at most {@code lookback} before the
+   * payment, and not after it.
+   */
+  static Conversion convert(final Ecosystem ecosystem, final PaymentRef payment, final List<Touch> touches, final Duration lookback) {
+    final long from = payment.getTime() - lookback.toMillis();
+    final List<Touch> credited = touches.stream()
+        .filter(t -> t.getTime() >= from && t.getTime() <= payment.getTime())
+        .sorted(TOUCH_ORDER)
+        .toList();
+    final List<ModelAttribution> attributions = new ArrayList<>();
+    for (final AttributionModel model : AttributionModel.values()) {
+      attributions.add(new ModelAttribution(model, credit(model, credited, payment.getTime())));
+    }
+    return Conversion.newBuilder()
+        .setTransactionId(payment.getTransactionId())
+        .setEcosystem(ecosystem)
+        .setAmount(payment.getAmount())
+        .setCurrency(payment.getCurrency())
+        .setPaidAt(Instant.ofEpochMilli(payment.getTime()))
+        .setStatus(credited.isEmpty() ? ConversionStatus.UNATTRIBUTED : ConversionStatus.ATTRIBUTED)
+        .setUnattributedReason(credited.isEmpty()
+            ? (payment.getHasUnionid() ? UnattributedReason.NO_TOUCH : UnattributedReason.NO_UNIONID)
+            : null)
+        .setAttributions(attributions)
+        .build();
+  }
+
+  private static List<CreditedTouch> credit(final AttributionModel model, final List<Touch> touches, final long paidAt) {
+    final int n = touches.size();
+    final List<CreditedTouch> credited = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      final double weight = weight(model, i, n);
+      if (weight > 0) {
+        credited.add(creditedTouch(touches.get(i), weight, paidAt));
+      }
+    }
+    return credited;
+  }
+
+  /** The share of touch {@code i} of {@code n} (oldest first). */
+  static double weight(final AttributionModel model, final int i, final int n) {
+    return switch (model) {
+      case LAST_TOUCH -> i == n - 1 ? 1.0 : 0.0;
+      case FIRST_TOUCH -> i == 0 ? 1.0 : 0.0;
+      case LINEAR -> 1.0 / n;
+      case POSITION_BASED -> {
+        if (n == 1) {
+          yield 1.0;
+        }
+        if (n == 2) {
+          yield 0.5;
+        }
+        yield i == 0 || i == n - 1 ? POSITION_ENDS : POSITION_MIDDLE / (n - 2);
+      }
+    };
+  }
+
+  private static CreditedTouch creditedTouch(final Touch touch, final double weight, final long paidAt) {
+    return CreditedTouch.newBuilder()
+        .setTouchType(switch (touch.getKind()) {
+          case READ -> TouchType.READ;
+          case SCAN -> TouchType.SCAN;
+          case COUPON -> TouchType.COUPON;
+          case PAYMENT -> throw new IllegalArgumentException("a payment is not a touch");
+        })
+        .setEventId(touch.getEventId())
+        .setCampaignId(touch.getCampaignId())
+        .setMsgId(touch.getMsgId())
+        .setSceneStr(touch.getSceneStr())
+        .setTouchTime(Instant.ofEpochMilli(touch.getTime()))
+        .setWeight(weight)
+        .setTimeToConvertMs(paidAt - touch.getTime())
+        .build();
+  }
+}

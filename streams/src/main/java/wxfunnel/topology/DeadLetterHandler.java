@@ -1,0 +1,55 @@
+package wxfunnel.topology;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wxfunnel.registry.RegistryException;
+
+/**
+ * Kafka Streams' own dead-letter path (KIP-1033, KIP-1034) for what the processors did not
+ * expect: the source record's original bytes go to the ecosystem's DLQ with reason
+ * PROCESSING_ERROR, and processing goes on. A schema registry that cannot be reached is not the
+ * record's fault: that fails the task instead, so the record is retried after a restart.
+ */
+public final class DeadLetterHandler implements ProcessingExceptionHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(DeadLetterHandler.class);
+  private String deadLetterTopic;
+
+  @Override
+  public void configure(final Map<String, ?> configs) {
+    final Object topic = configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
+    if (topic == null) {
+      throw new IllegalArgumentException(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG + " is not set");
+    }
+    this.deadLetterTopic = topic.toString();
+  }
+
+  @Override
+  public Response handleError(final ErrorHandlerContext context, final Record<?, ?> record, final Exception exception) {
+    if (isRegistryOutage(exception)) {
+      return Response.fail();
+    }
+    log.error("processing failed at {}-{}@{} in {}; the record goes to {}", context.topic(), context.partition(),
+        context.offset(), context.processorNodeId(), deadLetterTopic, exception);
+    final var headers = DeadLetters.headers(DlqReason.PROCESSING_ERROR, exception.getClass().getName(),
+        context.topic(), context.partition(), context.offset());
+    return Response.resume(List.of(new ProducerRecord<>(deadLetterTopic, null, context.sourceRawKey(),
+        context.sourceRawValue(), headers)));
+  }
+
+  private static boolean isRegistryOutage(final Throwable exception) {
+    for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
+      if (cause instanceof RegistryException registry && registry.isRetriable()) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

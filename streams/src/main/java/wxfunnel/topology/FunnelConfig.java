@@ -1,0 +1,70 @@
+package wxfunnel.topology;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import wxfunnel.events.AttributionModel;
+import wxfunnel.events.Ecosystem;
+
+/**
+ * The knobs of the semantics, with DESIGN's defaults.
+ *
+ * @param lookback how long before a payment a touch can be credited (7 days)
+ * @param conversionWindow how long after a person's first touch of a campaign the coupon and paid
+ *     steps count (7 days)
+ * @param dedupHorizon how long an event id is remembered (25 h: WeChat Pay retries for 24 h 4 min)
+ * @param grace how late a record may arrive and still change nothing compared with in-order
+ *     arrival (10 min); later ones go to the DLQ as LATE
+ * @param timeZone the reporting time zone of cohort days (Weixin: Asia/Shanghai, WeChat: UTC)
+ * @param maxAmount the largest believable payment, in minor units
+ * @param maxFuture how far past the wall clock an event time may lie
+ * @param earliest the earliest believable event time (Weixin's launch)
+ * @param model the attribution model used for metrics and the default view
+ */
+public record FunnelConfig(
+    Duration lookback,
+    Duration conversionWindow,
+    Duration dedupHorizon,
+    Duration grace,
+    ZoneId timeZone,
+    long maxAmount,
+    Duration maxFuture,
+    Instant earliest,
+    AttributionModel model) {
+
+  public static final Duration DEFAULT_LOOKBACK = Duration.ofDays(7);
+  public static final Duration DEFAULT_CONVERSION_WINDOW = Duration.ofDays(7);
+  public static final Duration DEFAULT_DEDUP_HORIZON = Duration.ofHours(25);
+  public static final Duration DEFAULT_GRACE = Duration.ofMinutes(10);
+  /** 100 million yuan in fen: no single WeChat Pay payment is larger. */
+  public static final long DEFAULT_MAX_AMOUNT = 10_000_000_000L;
+  public static final Duration DEFAULT_MAX_FUTURE = Duration.ofDays(1);
+  public static final Instant WEIXIN_LAUNCH = Instant.parse("2011-01-21T00:00:00Z");
+
+  public static FunnelConfig defaults(final Ecosystem ecosystem) {
+    return new FunnelConfig(DEFAULT_LOOKBACK, DEFAULT_CONVERSION_WINDOW, DEFAULT_DEDUP_HORIZON, DEFAULT_GRACE,
+        defaultTimeZone(ecosystem), DEFAULT_MAX_AMOUNT, DEFAULT_MAX_FUTURE, WEIXIN_LAUNCH, AttributionModel.LAST_TOUCH);
+  }
+
+  public static ZoneId defaultTimeZone(final Ecosystem ecosystem) {
+    return ecosystem == Ecosystem.WEIXIN ? ZoneId.of("Asia/Shanghai") : ZoneOffset.UTC;
+  }
+
+  /** How long a person's events can still change an output: the longer window plus grace. */
+  public Duration retention() {
+    return (lookback.compareTo(conversionWindow) >= 0 ? lookback : conversionWindow).plus(grace);
+  }
+
+  public FunnelConfig withLookback(final Duration value) {
+    return new FunnelConfig(value, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model);
+  }
+
+  public FunnelConfig withGrace(final Duration value) {
+    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, value, timeZone, maxAmount, maxFuture, earliest, model);
+  }
+
+  public FunnelConfig withConversionWindow(final Duration value) {
+    return new FunnelConfig(lookback, value, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model);
+  }
+}

@@ -1,0 +1,131 @@
+package wxfunnel.topology;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import wxfunnel.events.Article;
+import wxfunnel.events.Conversion;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.FunnelRow;
+import wxfunnel.internal.FunnelDelta;
+import wxfunnel.internal.PersonEvent;
+import wxfunnel.internal.PersonState;
+import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.serde.AvroSerdes;
+import wxfunnel.topics.EcoTopic;
+
+/**
+ * The topology of one ecosystem: a pure function of the ecosystem, the semantics' knobs and the
+ * serdes. It reads only {@code <eco>.} topics and names every node, store and internal topic
+ * {@code wxfunnel-<eco>-...}; both ecosystems run the very same function, each in its own
+ * Kafka Streams instance.
+ */
+public final class FunnelTopology {
+
+  private FunnelTopology() {}
+
+  public static Topology build(final Ecosystem ecosystem, final FunnelConfig config, final AvroSerdes serdes) {
+    final Names names = new Names(ecosystem);
+    final StreamsBuilder builder = new StreamsBuilder();
+    final PersonProcessor.StoreNames stores = new PersonProcessor.StoreNames(names.of("dedup"), names.of("persons"),
+        names.of("person-expiry"), names.of("ledger"), names.of("catalog"));
+    addStores(builder, config, stores, names);
+
+    // The catalog resolves a touch's campaign from its article, in whatever task the person lands.
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(stores.catalog()), Serdes.String(), Serdes.String())
+            .withLoggingDisabled(),
+        names.topic(EcoTopic.CONTENT),
+        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of("content-source")),
+        () -> new CatalogUpdater(stores.catalog(), ecosystem, new AvroDeserializer<>(serdes.registry(), Article.class)));
+
+    // Each input is decoded and checked at its door; what fails goes to the DLQ as it came.
+    KStream<String, Routed> intake = null;
+    for (final Input<?> input : Input.ALL) {
+      final KStream<String, Routed> door = intake(builder, input, ecosystem, config, serdes, names);
+      intake = intake == null ? door : intake.merge(door, Named.as(names.of("merge-" + input.topic().name().toLowerCase(Locale.ROOT))));
+    }
+    final Map<String, KStream<String, Routed>> checked = intake.split(Named.as(names.of("intake-")))
+        .branch((key, value) -> value instanceof Routed.Accepted, Branched.as("accepted"))
+        .defaultBranch(Branched.as("rejected"));
+    toDeadLetters(checked.get(names.of("intake-rejected")), names, "intake");
+
+    // Re-keyed by person, so one task sees all of a person's events, in event time.
+    final Map<String, KStream<String, Routed>> outcomes = checked.get(names.of("intake-accepted"))
+        .mapValues(value -> ((Routed.Accepted) value).event(), Named.as(names.of("unwrap")))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of("by-person")))
+        .mapValues(event -> (Routed) new Routed.Accepted(event), Named.as(names.of("wrap")))
+        .process(() -> new PersonProcessor(ecosystem, config, stores), Named.as(names.of("person")),
+            stores.dedup(), stores.persons(), stores.expiry(), stores.ledger())
+        .split(Named.as(names.of("person-")))
+        .branch((key, value) -> value instanceof Routed.Converted, Branched.as("converted"))
+        .branch((key, value) -> value instanceof Routed.Changed, Branched.as("changed"))
+        .defaultBranch(Branched.as("late"));
+    toDeadLetters(outcomes.get(names.of("person-late")), names, "late");
+
+    outcomes.get(names.of("person-converted"))
+        .mapValues(value -> ((Routed.Converted) value).conversion(), Named.as(names.of("conversion")))
+        .to(names.topic(EcoTopic.CONVERSIONS),
+            Produced.with(Serdes.String(), serdes.value(Conversion.class)).withName(names.of("conversions-sink")));
+
+    // Funnel rows are summed per campaign and cohort day, from every person's changes.
+    outcomes.get(names.of("person-changed"))
+        .mapValues(value -> ((Routed.Changed) value).delta(), Named.as(names.of("delta")))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(FunnelDelta.class)).withName(names.of("by-funnel-row")))
+        .mapValues(delta -> (Routed) new Routed.Changed(delta), Named.as(names.of("wrap-delta")))
+        .process(() -> new FunnelRowsProcessor(ecosystem, config, names.of("funnel-rows")), Named.as(names.of("funnel")),
+            names.of("funnel-rows"))
+        .to(names.topic(EcoTopic.FUNNEL),
+            Produced.with(Serdes.String(), serdes.value(FunnelRow.class)).withName(names.of("funnel-sink")));
+    return builder.build();
+  }
+
+  private static <T extends SpecificRecord> KStream<String, Routed> intake(final StreamsBuilder builder, final Input<T> input,
+      final Ecosystem ecosystem, final FunnelConfig config, final AvroSerdes serdes, final Names names) {
+    final String what = input.topic().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return builder
+        .stream(names.topic(input.topic()), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of(what + "-source")))
+        .process(() -> new IntakeProcessor<>(input, ecosystem, config, new AvroDeserializer<>(serdes.registry(), input.type())),
+            Named.as(names.of(what + "-intake")));
+  }
+
+  private static void toDeadLetters(final KStream<String, Routed> rejected, final Names names, final String from) {
+    rejected
+        .map((key, value) -> KeyValue.pair(((Routed.Rejected) value).key(), ((Routed.Rejected) value).value()),
+            Named.as(names.of(from + "-dead-letter")))
+        .to(names.topic(EcoTopic.DLQ),
+            Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of(from + "-dlq-sink")));
+  }
+
+  private static void addStores(final StreamsBuilder builder, final FunnelConfig config,
+      final PersonProcessor.StoreNames stores, final Names names) {
+    final Duration dedupRetention = config.dedupHorizon().plus(config.grace());
+    builder.addStateStore(Stores.windowStoreBuilder(
+        Stores.persistentWindowStore(stores.dedup(), dedupRetention, Duration.ofMillis(1), false),
+        Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(stores.persons(), Serdes.String(), InternalSerde.of(PersonState.class)));
+    builder.addStateStore(keyValue(stores.expiry(), Serdes.Bytes(), Serdes.ByteArray()));
+    builder.addStateStore(keyValue(stores.ledger(), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(names.of("funnel-rows"), Serdes.String(), InternalSerde.of(FunnelRow.class)));
+  }
+
+  private static <K, V> StoreBuilder<KeyValueStore<K, V>> keyValue(final String name,
+      final Serde<K> keys, final Serde<V> values) {
+    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values);
+  }
+}

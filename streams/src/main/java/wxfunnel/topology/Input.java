@@ -1,0 +1,137 @@
+package wxfunnel.topology;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import wxfunnel.events.ArticleRead;
+import wxfunnel.events.CouponClick;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.Payment;
+import wxfunnel.events.QrScan;
+import wxfunnel.internal.EventKind;
+import wxfunnel.internal.PersonEvent;
+import wxfunnel.topics.EcoTopic;
+
+/**
+ * One event input: its topic, its class, the checks beyond its schema, and what of it the
+ * person's state keeps. The four event schemas share their first six fields (event_id,
+ * ecosystem, app_id, openid, unionid, event_time), which {@link #common} reads by position.
+ */
+record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Class<T> type, Checks<T> checks, Fields<T> fields) {
+
+  /** A problem of a decoded event, or null. */
+  interface Checks<T> {
+    Problem check(T event, FunnelConfig config);
+  }
+
+  /** The kind-specific fields of the person's event. */
+  interface Fields<T> {
+    void copy(T event, PersonEvent.Builder into);
+  }
+
+  /** Why an event is refused. */
+  record Problem(DlqReason reason, String message) {}
+
+  /** The fields every event carries. */
+  record Common(String eventId, Ecosystem ecosystem, String appId, String openid, String unionid, Instant eventTime) {
+
+    /** Person key: unionid when present, else app_id + openid (openids are per app). */
+    String personKey() {
+      return hasUnionid() ? "u:" + unionid : "o:" + appId + ":" + openid;
+    }
+
+    boolean hasUnionid() {
+      return unionid != null && !unionid.isBlank();
+    }
+  }
+
+  static final int MAX_ID_LENGTH = 256;
+  private static final List<String> COMMON_FIELDS = List.of("event_id", "ecosystem", "app_id", "openid", "unionid", "event_time");
+  private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
+
+  static final Input<ArticleRead> READS = new Input<>(EventKind.READ, EcoTopic.READS, ArticleRead.class,
+      (e, c) -> firstOf(required("msg_id", e.getMsgId()), required("account_id", e.getAccountId()), optional("campaign_id", e.getCampaignId())),
+      (e, into) -> into.setCampaignId(blankToNull(e.getCampaignId())).setMsgId(e.getMsgId()));
+
+  static final Input<QrScan> SCANS = new Input<>(EventKind.SCAN, EcoTopic.SCANS, QrScan.class,
+      (e, c) -> firstOf(required("scene_str", e.getSceneStr()), required("ticket", e.getTicket()),
+          e.getSceneStr().length() > 64 ? new Problem(DlqReason.INVALID_FIELD, "scene_str longer than 64 characters") : null),
+      (e, into) -> into.setCampaignId(e.getSceneStr()).setSceneStr(e.getSceneStr()));
+
+  static final Input<CouponClick> COUPON_CLICKS = new Input<>(EventKind.COUPON, EcoTopic.COUPON_CLICKS, CouponClick.class,
+      (e, c) -> firstOf(required("card_id", e.getCardId()), optional("outer_str", e.getOuterStr()), optional("msg_id", e.getMsgId())),
+      (e, into) -> into.setCampaignId(blankToNull(e.getOuterStr())).setMsgId(blankToNull(e.getMsgId())));
+
+  static final Input<Payment> PAYMENTS = new Input<>(EventKind.PAYMENT, EcoTopic.PAYMENTS, Payment.class,
+      (e, c) -> firstOf(required("transaction_id", e.getTransactionId()),
+          e.getTotal() < 0 ? new Problem(DlqReason.INVALID_AMOUNT, "total " + e.getTotal() + " is negative") : null,
+          e.getTotal() > c.maxAmount() ? new Problem(DlqReason.INVALID_AMOUNT, "total " + e.getTotal() + " exceeds " + c.maxAmount()) : null,
+          CURRENCY.matcher(e.getCurrency()).matches() ? null : new Problem(DlqReason.INVALID_FIELD, "currency is not an ISO 4217 code")),
+      (e, into) -> into.setAmount(e.getTotal()).setCurrency(e.getCurrency()));
+
+  static final List<Input<?>> ALL = List.of(READS, SCANS, COUPON_CLICKS, PAYMENTS);
+
+  Input {
+    final Schema schema = SpecificData.get().getSchema(type);
+    for (int i = 0; i < COMMON_FIELDS.size(); i++) {
+      if (!schema.getFields().get(i).name().equals(COMMON_FIELDS.get(i))) {
+        throw new IllegalStateException(type.getSimpleName() + " field " + i + " is not " + COMMON_FIELDS.get(i));
+      }
+    }
+  }
+
+  static Common common(final SpecificRecord event) {
+    return new Common((String) event.get(0), (Ecosystem) event.get(1), (String) event.get(2), (String) event.get(3),
+        (String) event.get(4), (Instant) event.get(5));
+  }
+
+  /** The checks every event gets, then the input's own. */
+  Problem check(final T event, final Common common, final Ecosystem expected, final FunnelConfig config, final long wallClockMs) {
+    if (common.ecosystem() != expected) {
+      return new Problem(DlqReason.WRONG_ECOSYSTEM, "ecosystem " + common.ecosystem() + " on a " + topic.topic(expected) + " topic");
+    }
+    final Problem problem = firstOf(required("event_id", common.eventId()), required("app_id", common.appId()),
+        required("openid", common.openid()), optional("unionid", common.unionid()));
+    if (problem != null) {
+      return problem;
+    }
+    final long time = common.eventTime().toEpochMilli();
+    if (time < config.earliest().toEpochMilli()) {
+      return new Problem(DlqReason.INVALID_TIMESTAMP, "event_time " + common.eventTime() + " is before " + config.earliest());
+    }
+    if (time > wallClockMs + config.maxFuture().toMillis()) {
+      return new Problem(DlqReason.INVALID_TIMESTAMP, "event_time " + common.eventTime() + " is more than "
+          + config.maxFuture() + " ahead of the clock");
+    }
+    return checks.check(event, config);
+  }
+
+  private static Problem required(final String field, final String value) {
+    if (value == null || value.isBlank()) {
+      return new Problem(DlqReason.MISSING_FIELD, field + " is empty");
+    }
+    return optional(field, value);
+  }
+
+  private static Problem optional(final String field, final String value) {
+    return value != null && value.length() > MAX_ID_LENGTH
+        ? new Problem(DlqReason.INVALID_FIELD, field + " is longer than " + MAX_ID_LENGTH + " characters")
+        : null;
+  }
+
+  private static Problem firstOf(final Problem... problems) {
+    for (final Problem problem : problems) {
+      if (problem != null) {
+        return problem;
+      }
+    }
+    return null;
+  }
+
+  private static String blankToNull(final String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+}

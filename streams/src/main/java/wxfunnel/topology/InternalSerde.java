@@ -1,0 +1,59 @@
+package wxfunnel.topology;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Plain Avro binary, without registry or header, for wxfunnel's own repartition topics and
+ * stores: both ends are this code, the schema is the generated class's (kept BACKWARD compatible
+ * by the build), and no registry round trip or subject is needed for data no one else reads.
+ */
+final class InternalSerde {
+
+  private InternalSerde() {}
+
+  static <T extends SpecificRecord> Serde<T> of(final Class<T> type) {
+    final var schema = SpecificData.get().getSchema(type);
+    final DatumWriter<T> writer = new SpecificDatumWriter<>(schema);
+    final DatumReader<T> reader = new SpecificDatumReader<>(schema);
+    final Serializer<T> serializer = (topic, value) -> {
+      if (value == null) {
+        return null;
+      }
+      try {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        writer.write(value, encoder);
+        encoder.flush();
+        return out.toByteArray();
+      } catch (IOException e) {
+        throw new SerializationException("cannot encode " + type.getSimpleName(), e);
+      }
+    };
+    final Deserializer<T> deserializer = (topic, bytes) -> {
+      if (bytes == null) {
+        return null;
+      }
+      try {
+        return reader.read(null, DecoderFactory.get().binaryDecoder(bytes, null));
+      } catch (IOException | RuntimeException e) {
+        throw new SerializationException("cannot decode " + type.getSimpleName(), e);
+      }
+    };
+    return Serdes.serdeFrom(serializer, deserializer);
+  }
+}

@@ -1,0 +1,227 @@
+package wxfunnel.topology;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.internal.EventKind;
+import wxfunnel.internal.FunnelDelta;
+import wxfunnel.internal.Journey;
+import wxfunnel.internal.PaymentRef;
+import wxfunnel.internal.PersonEvent;
+import wxfunnel.internal.PersonState;
+import wxfunnel.internal.Touch;
+
+/**
+ * Everything that needs one person's history, in event time: dedup, lateness, attribution and
+ * the person's funnel entries. A person's state lives only as long as it can change an output;
+ * a stream-time sweep removes the persons whose horizon has passed.
+ */
+final class PersonProcessor implements Processor<String, Routed, String, Routed> {
+
+  static final String ACCEPTED = "accepted.";
+  static final String DUPLICATE = "duplicate.";
+  static final String LATE = "late.";
+  static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
+  private static final Comparator<PaymentRef> PAYMENT_ORDER =
+      Comparator.comparingLong(PaymentRef::getTime).thenComparing(PaymentRef::getTransactionId);
+
+  private final Ecosystem ecosystem;
+  private final FunnelConfig config;
+  private final StoreNames stores;
+  private ProcessorContext<String, Routed> context;
+  private WindowStore<String, Long> dedup;
+  private KeyValueStore<String, PersonState> persons;
+  private KeyValueStore<Bytes, byte[]> expiry;
+  private KeyValueStore<String, Long> ledger;
+  private KeyValueStore<String, String> catalog;
+
+  /** The stores this processor uses. */
+  record StoreNames(String dedup, String persons, String expiry, String ledger, String catalog) {}
+
+  PersonProcessor(final Ecosystem ecosystem, final FunnelConfig config, final StoreNames stores) {
+    this.ecosystem = ecosystem;
+    this.config = config;
+    this.stores = stores;
+  }
+
+  @Override
+  public void init(final ProcessorContext<String, Routed> context) {
+    this.context = context;
+    this.dedup = context.getStateStore(stores.dedup());
+    this.persons = context.getStateStore(stores.persons());
+    this.expiry = context.getStateStore(stores.expiry());
+    this.ledger = context.getStateStore(stores.ledger());
+    this.catalog = context.getStateStore(stores.catalog());
+    context.schedule(SWEEP_INTERVAL, PunctuationType.STREAM_TIME, this::sweep);
+  }
+
+  @Override
+  public void process(final Record<String, Routed> record) {
+    final PersonEvent event = ((Routed.Accepted) record.value()).event();
+    final long streamTime = Math.max(context.currentStreamTimeMs(), event.getEventTime());
+    final String dedupKey = event.getKind() + ":" + event.getEventId();
+    if (seen(dedupKey, event.getEventTime())) {
+      count(DUPLICATE + event.getKind());
+      return;
+    }
+    if (event.getEventTime() < streamTime - config.grace().toMillis()) {
+      count(LATE + event.getKind());
+      rejectLate(event, streamTime);
+      return;
+    }
+    dedup.put(dedupKey, event.getEventTime(), event.getEventTime());
+    count(ACCEPTED + event.getKind());
+
+    final PersonState state = load(record.key());
+    finalizeAndPrune(state, streamTime);
+    final List<Journey> before = state.getJourneys();
+    add(state, event);
+    final List<Journey> after = Journeys.of(state, config);
+    state.setJourneys(after);
+    for (final FunnelDelta delta : Journeys.deltas(before, after)) {
+      forward(Journeys.rowKey(delta.getCampaignId(), delta.getCohortDay()), new Routed.Changed(delta), event.getEventTime());
+    }
+    for (final PaymentRef payment : paymentsToAttribute(state, event)) {
+      forward(payment.getTransactionId(),
+          new Routed.Converted(Attribution.convert(ecosystem, payment, state.getTouches(), config.lookback())),
+          event.getEventTime());
+    }
+    save(record.key(), state, event.getEventTime() + config.retention().toMillis());
+  }
+
+  /** Whether the event id is within the dedup horizon already. */
+  private boolean seen(final String dedupKey, final long time) {
+    final long horizon = config.dedupHorizon().toMillis();
+    try (WindowStoreIterator<Long> found = dedup.fetch(dedupKey, time - horizon, time + horizon)) {
+      return found.hasNext();
+    }
+  }
+
+  private void add(final PersonState state, final PersonEvent event) {
+    if (event.getKind() == EventKind.PAYMENT) {
+      state.getPayments().add(new PaymentRef(event.getEventId(), event.getEventTime(), event.getAmount(),
+          event.getCurrency(), event.getHasUnionid()));
+      state.getPayments().sort(PAYMENT_ORDER);
+    } else {
+      state.getTouches().add(new Touch(event.getKind(), event.getEventId(), event.getEventTime(), campaignOf(event),
+          event.getMsgId(), event.getSceneStr()));
+      state.getTouches().sort(Attribution.TOUCH_ORDER);
+    }
+  }
+
+  /** The event's own campaign, else the catalog's campaign of its article. */
+  private String campaignOf(final PersonEvent event) {
+    if (event.getCampaignId() != null) {
+      return event.getCampaignId();
+    }
+    return event.getMsgId() == null ? null : catalog.get(event.getMsgId());
+  }
+
+  /** A new payment; or, for a touch, the payments whose lookback it falls in. */
+  private List<PaymentRef> paymentsToAttribute(final PersonState state, final PersonEvent event) {
+    if (event.getKind() == EventKind.PAYMENT) {
+      return state.getPayments().stream().filter(p -> p.getTransactionId().equals(event.getEventId())).toList();
+    }
+    final long until = event.getEventTime() + config.lookback().toMillis();
+    return state.getPayments().stream()
+        .filter(p -> p.getTime() >= event.getEventTime() && p.getTime() <= until)
+        .toList();
+  }
+
+  /**
+   * Freezes the journeys no accepted record can change any more (their window and grace have
+   * passed: any event inside them would now be LATE), then forgets events older than the retention.
+   */
+  private void finalizeAndPrune(final PersonState state, final long streamTime) {
+    final long window = config.conversionWindow().toMillis();
+    final List<Journey> open = new ArrayList<>();
+    for (final Journey journey : state.getJourneys()) {
+      if (journey.getStart() + window + config.grace().toMillis() <= streamTime) {
+        state.getFrontiers().merge(journey.getCampaignId(), journey.getStart() + window, Math::max);
+      } else {
+        open.add(journey);
+      }
+    }
+    state.setJourneys(open);
+    final long oldest = streamTime - config.retention().toMillis();
+    state.getTouches().removeIf(t -> t.getTime() < oldest);
+    state.getPayments().removeIf(p -> p.getTime() < oldest);
+    state.getFrontiers().values().removeIf(frontier -> frontier < oldest);
+  }
+
+  private PersonState load(final String person) {
+    final PersonState state = persons.get(person);
+    return state != null ? state
+        : new PersonState(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new HashMap<>(), 0L);
+  }
+
+  private void save(final String person, final PersonState state, final long expiresAt) {
+    if (expiresAt > state.getExpiresAt()) {
+      if (state.getExpiresAt() > 0) {
+        expiry.delete(expiryKey(state.getExpiresAt(), person));
+      }
+      expiry.put(expiryKey(expiresAt, person), new byte[0]);
+      state.setExpiresAt(expiresAt);
+    }
+    persons.put(person, state);
+  }
+
+  /** Removes every person whose last event is older than the retention: nothing of theirs can change. */
+  private void sweep(final long streamTime) {
+    final List<Bytes> due = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> expired = expiry.range(expiryKey(0, ""), expiryKey(streamTime, ""))) {
+      expired.forEachRemaining(entry -> due.add(entry.key));
+    }
+    for (final Bytes key : due) {
+      expiry.delete(key);
+      persons.delete(new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Big-endian time first, so that a range scan walks the expiry times in order. */
+  private static Bytes expiryKey(final long time, final String person) {
+    final byte[] personBytes = person.getBytes(StandardCharsets.UTF_8);
+    return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + personBytes.length).putLong(time).put(personBytes).array());
+  }
+
+  private void count(final String what) {
+    final Long count = ledger.get(what);
+    ledger.put(what, count == null ? 1L : count + 1);
+  }
+
+  private void rejectLate(final PersonEvent event, final long streamTime) {
+    final long lateBy = streamTime - event.getEventTime();
+    context.forward(new Record<String, Routed>(null,
+        new Routed.Rejected(bytes(event.getRawKey()), bytes(event.getRawValue())), event.getEventTime(),
+        DeadLetters.headers(DlqReason.LATE, "event time " + lateBy + " ms behind stream time; grace is "
+            + config.grace().toMillis() + " ms", event.getSourceTopic(), event.getSourcePartition(), event.getSourceOffset())));
+  }
+
+  private void forward(final String key, final Routed value, final long timestamp) {
+    context.forward(new Record<>(key, value, timestamp, new RecordHeaders()));
+  }
+
+  private static byte[] bytes(final ByteBuffer buffer) {
+    if (buffer == null) {
+      return null;
+    }
+    final byte[] copy = new byte[buffer.remaining()];
+    buffer.duplicate().get(copy);
+    return copy;
+  }
+}

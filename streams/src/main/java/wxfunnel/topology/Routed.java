@@ -1,0 +1,21 @@
+package wxfunnel.topology;
+
+import wxfunnel.events.Conversion;
+import wxfunnel.internal.FunnelDelta;
+import wxfunnel.internal.PersonEvent;
+
+/** What a processor hands on, each kind to its own branch and topic. */
+sealed interface Routed {
+
+  /** A valid event, on its way to its person. */
+  record Accepted(PersonEvent event) implements Routed {}
+
+  /** Original bytes for the DLQ; the record's headers say why. */
+  record Rejected(byte[] key, byte[] value) implements Routed {}
+
+  /** A payment's attribution, new or revised. */
+  record Converted(Conversion conversion) implements Routed {}
+
+  /** A change to a funnel row. */
+  record Changed(FunnelDelta delta) implements Routed {}
+}

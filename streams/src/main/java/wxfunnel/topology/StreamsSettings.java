@@ -1,0 +1,37 @@
+package wxfunnel.topology;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.topics.EcoTopic;
+
+/** The Kafka Streams settings of one ecosystem's processor; anything given explicitly wins. */
+public final class StreamsSettings {
+
+  private StreamsSettings() {}
+
+  /**
+   * Settings for {@code ecosystem}: {@code given} first (a file, env var or flag always wins),
+   * then the defaults below.
+   */
+  public static Properties of(final Ecosystem ecosystem, final Map<String, Object> given, final Path stateDir) {
+    final Properties p = new Properties();
+    p.putAll(given);
+    p.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, EcoTopic.applicationId(ecosystem));
+    p.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // Each ecosystem keeps its state apart: its own directory under the given one.
+    p.putIfAbsent(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(EcoTopic.prefix(ecosystem)).toString());
+    p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    p.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class.getName());
+    p.putIfAbsent(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, EcoTopic.DLQ.topic(ecosystem));
+    p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
+    // Input bytes are decoded by the processors themselves; internal topics failing to decode is a bug.
+    p.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class.getName());
+    p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000L);
+    p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+    return p;
+  }
+}

@@ -1,0 +1,57 @@
+package wxfunnel.topology;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import wxfunnel.events.AttributionModel;
+import wxfunnel.events.Conversion;
+import wxfunnel.events.ConversionStatus;
+import wxfunnel.events.CreditedTouch;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.FunnelRow;
+import wxfunnel.events.ModelAttribution;
+import wxfunnel.events.TouchType;
+import wxfunnel.events.UnattributedReason;
+
+/** Literal expected outputs, written out field by field. */
+final class Expected {
+
+  private Expected() {}
+
+  static CreditedTouch touch(final TouchType type, final String eventId, final String campaign, final String msgId,
+      final String scene, final Instant at, final double weight, final Instant paidAt) {
+    return new CreditedTouch(type, eventId, campaign, msgId, scene, at, weight, paidAt.toEpochMilli() - at.toEpochMilli());
+  }
+
+  static Conversion attributed(final Ecosystem eco, final String transactionId, final long amount, final String currency,
+      final Instant paidAt, final List<CreditedTouch> last, final List<CreditedTouch> first,
+      final List<CreditedTouch> linear, final List<CreditedTouch> positionBased) {
+    return new Conversion(transactionId, eco, amount, currency, paidAt, ConversionStatus.ATTRIBUTED, null, List.of(
+        new ModelAttribution(AttributionModel.LAST_TOUCH, last),
+        new ModelAttribution(AttributionModel.FIRST_TOUCH, first),
+        new ModelAttribution(AttributionModel.LINEAR, linear),
+        new ModelAttribution(AttributionModel.POSITION_BASED, positionBased)));
+  }
+
+  /** A conversion credited to a single touch: every model gives it all. */
+  static Conversion single(final Ecosystem eco, final String transactionId, final long amount, final String currency,
+      final Instant paidAt, final CreditedTouch only) {
+    return attributed(eco, transactionId, amount, currency, paidAt, List.of(only), List.of(only), List.of(only), List.of(only));
+  }
+
+  static Conversion unattributed(final Ecosystem eco, final String transactionId, final long amount, final String currency,
+      final Instant paidAt, final UnattributedReason reason) {
+    return new Conversion(transactionId, eco, amount, currency, paidAt, ConversionStatus.UNATTRIBUTED, reason, List.of(
+        new ModelAttribution(AttributionModel.LAST_TOUCH, List.of()),
+        new ModelAttribution(AttributionModel.FIRST_TOUCH, List.of()),
+        new ModelAttribution(AttributionModel.LINEAR, List.of()),
+        new ModelAttribution(AttributionModel.POSITION_BASED, List.of())));
+  }
+
+  static FunnelRow row(final Ecosystem eco, final String campaign, final String day, final String timeZone,
+      final long touched, final long coupon, final long paid, final Map<String, Long> gmv, final boolean isFinal,
+      final Instant updatedAt) {
+    return new FunnelRow(eco, campaign, LocalDate.parse(day), timeZone, touched, coupon, paid, gmv, isFinal, updatedAt);
+  }
+}

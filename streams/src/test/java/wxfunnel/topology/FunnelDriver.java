@@ -1,0 +1,174 @@
+package wxfunnel.topology;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import wxfunnel.events.Conversion;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.FunnelRow;
+import wxfunnel.registry.RegistryClient;
+import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.serde.AvroSerdes;
+import wxfunnel.serde.AvroSerializer;
+import wxfunnel.topics.EcoTopic;
+
+/** The real topology of one ecosystem in a TopologyTestDriver, with typed access to its topics and stores. */
+final class FunnelDriver implements AutoCloseable {
+
+  /** The wall clock the processors see: far enough ahead that test event times are not "future". */
+  static final Instant WALL_CLOCK = Instant.parse("2027-06-01T00:00:00Z");
+
+  /** One DLQ record: its reason and source headers, and its bytes. */
+  record DeadLetter(String reason, String sourceTopic, byte[] key, byte[] value) {}
+
+  final Names names;
+  final TopologyTestDriver driver;
+  private final Serializer<SpecificRecord> serializer;
+  private final TestOutputTopic<String, Conversion> conversions;
+  private final TestOutputTopic<String, FunnelRow> funnel;
+  private final TestOutputTopic<byte[], byte[]> dlq;
+
+  FunnelDriver(final Ecosystem ecosystem, final FunnelConfig config, final RegistryClient registry) {
+    this.names = new Names(ecosystem);
+    final AvroSerdes serdes = new AvroSerdes(registry, true);
+    final Properties props = StreamsSettings.of(ecosystem, Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"), tempDir());
+    this.driver = new TopologyTestDriver(FunnelTopology.build(ecosystem, config, serdes), props, WALL_CLOCK);
+    this.serializer = new AvroSerializer<>(registry, false, true);
+    this.conversions = driver.createOutputTopic(names.topic(EcoTopic.CONVERSIONS), new StringDeserializer(),
+        new AvroDeserializer<>(registry, Conversion.class));
+    this.funnel = driver.createOutputTopic(names.topic(EcoTopic.FUNNEL), new StringDeserializer(),
+        new AvroDeserializer<>(registry, FunnelRow.class));
+    this.dlq = driver.createOutputTopic(names.topic(EcoTopic.DLQ), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** Pipes events into their own topics (by type), in the order given, keyed by their event id. */
+  FunnelDriver pipe(final SpecificRecord... events) {
+    for (final SpecificRecord event : events) {
+      pipe(topicOf(event), event);
+    }
+    return this;
+  }
+
+  /** Pipes an event into the given topic, whatever its type. */
+  void pipe(final EcoTopic topic, final SpecificRecord event) {
+    final String name = names.topic(topic);
+    final String key = topic == EcoTopic.CONTENT ? event.get(0).toString() : null;
+    final Instant at = topic == EcoTopic.CONTENT ? Instant.EPOCH : Input.common(event).eventTime();
+    pipeBytes(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), serializer.serialize(name, event), at);
+  }
+
+  /**
+   * Pipes raw bytes, stamped {@code at}. Producers stamp records about when the event happened;
+   * the driver runs all sub-topologies in one task, so these stamps count toward stream time.
+   */
+  void pipeBytes(final EcoTopic topic, final byte[] key, final byte[] value, final Instant at) {
+    final TestInputTopic<byte[], byte[]> input = driver.createInputTopic(names.topic(topic), new ByteArraySerializer(), new ByteArraySerializer());
+    input.pipeInput(key, value, at);
+  }
+
+  /** The bytes the registry serde makes of an event for a topic: what a producer would send. */
+  byte[] bytesOf(final EcoTopic topic, final SpecificRecord event) {
+    return serializer.serialize(names.topic(topic), event);
+  }
+
+  Map<String, Conversion> conversions() {
+    return conversions.readKeyValuesToMap();
+  }
+
+  List<KeyValue<String, Conversion>> conversionRecords() {
+    return conversions.readKeyValuesToList();
+  }
+
+  /** The latest value per funnel key; a tombstone removes the key. */
+  Map<String, FunnelRow> funnel() {
+    final Map<String, FunnelRow> latest = new TreeMap<>();
+    for (final KeyValue<String, FunnelRow> record : funnel.readKeyValuesToList()) {
+      if (record.value == null) {
+        latest.remove(record.key);
+      } else {
+        latest.put(record.key, record.value);
+      }
+    }
+    return latest;
+  }
+
+  List<DeadLetter> deadLetters() {
+    final List<DeadLetter> letters = new ArrayList<>();
+    for (final TestRecord<byte[], byte[]> record : dlq.readRecordsToList()) {
+      letters.add(new DeadLetter(header(record, DeadLetters.REASON), header(record, DeadLetters.SOURCE_TOPIC), record.key(), record.value()));
+    }
+    return letters;
+  }
+
+  /** Entries of a key-value store, by key. */
+  <K, V> Map<K, V> store(final String what) {
+    final KeyValueStore<K, V> store = driver.getKeyValueStore(names.of(what));
+    final Map<K, V> entries = new LinkedHashMap<>();
+    try (KeyValueIterator<K, V> all = store.all()) {
+      all.forEachRemaining(kv -> entries.put(kv.key, kv.value));
+    }
+    return entries;
+  }
+
+  /** Keys held in the dedup window store. */
+  List<String> dedupKeys() {
+    final List<String> keys = new ArrayList<>();
+    try (var all = driver.<String, Long>getWindowStore(names.of("dedup")).all()) {
+      all.forEachRemaining(kv -> keys.add(kv.key.key()));
+    }
+    return keys;
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+
+  private static EcoTopic topicOf(final SpecificRecord event) {
+    return switch (event.getSchema().getName()) {
+      case "ArticleRead" -> EcoTopic.READS;
+      case "QrScan" -> EcoTopic.SCANS;
+      case "CouponClick" -> EcoTopic.COUPON_CLICKS;
+      case "Payment" -> EcoTopic.PAYMENTS;
+      case "Article" -> EcoTopic.CONTENT;
+      default -> throw new IllegalArgumentException("no topic for " + event.getSchema().getName());
+    };
+  }
+
+  private static String header(final TestRecord<byte[], byte[]> record, final String name) {
+    final Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static Path tempDir() {
+    try {
+      return Files.createTempDirectory("wxfunnel-ttd");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
