@@ -58,7 +58,7 @@ public final class FunnelTopology {
     KStream<String, Routed> intake = null;
     for (final Input<?> input : Input.ALL) {
       final KStream<String, Routed> door = intake(builder, input, ecosystem, config, serdes, names);
-      intake = intake == null ? door : intake.merge(door, Named.as(names.of("merge-" + input.topic().name().toLowerCase(Locale.ROOT))));
+      intake = intake == null ? door : intake.merge(door, Named.as(names.of("merge-" + nodeName(input))));
     }
     final Map<String, KStream<String, Routed>> checked = intake.split(Named.as(names.of("intake-")))
         .branch((key, value) -> value instanceof Routed.Accepted, Branched.as("accepted"))
@@ -97,11 +97,15 @@ public final class FunnelTopology {
 
   private static <T extends SpecificRecord> KStream<String, Routed> intake(final StreamsBuilder builder, final Input<T> input,
       final Ecosystem ecosystem, final FunnelConfig config, final AvroSerdes serdes, final Names names) {
-    final String what = input.topic().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    final String what = nodeName(input);
     return builder
         .stream(names.topic(input.topic()), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of(what + "-source")))
         .process(() -> new IntakeProcessor<>(input, ecosystem, config, new AvroDeserializer<>(serdes.registry(), input.type())),
             Named.as(names.of(what + "-intake")));
+  }
+
+  private static String nodeName(final Input<?> input) {
+    return input.topic().name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   private static void toDeadLetters(final KStream<String, Routed> rejected, final Names names, final String from) {

@@ -124,6 +124,17 @@ final class FunnelDriver implements AutoCloseable {
     return letters;
   }
 
+  /** Each DLQ record's headers, as {@code name=value} joined by spaces. */
+  List<String> deadLetterHeaders() {
+    final List<String> all = new ArrayList<>();
+    for (final TestRecord<byte[], byte[]> record : dlq.readRecordsToList()) {
+      final List<String> pairs = new ArrayList<>();
+      record.headers().forEach(h -> pairs.add(h.key() + "=" + new String(h.value(), StandardCharsets.UTF_8)));
+      all.add(String.join(" ", pairs));
+    }
+    return all;
+  }
+
   /** Entries of a key-value store, by key. */
   <K, V> Map<K, V> store(final String what) {
     final KeyValueStore<K, V> store = driver.getKeyValueStore(names.of(what));

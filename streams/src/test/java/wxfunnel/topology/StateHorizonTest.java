@@ -1,0 +1,72 @@
+package wxfunnel.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static wxfunnel.topology.Expected.row;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.FunnelRow;
+import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.RegistryServer;
+import wxfunnel.testing.SharedKafka;
+
+/** State is released once its horizon passes, not only output produced; rows turn final on time. */
+class StateHorizonTest {
+
+  private static final Instant T0 = Instant.parse("2026-11-20T02:00:00Z");
+  private static RegistryServer server;
+  private static RegistryClient registry;
+  private final Events weixin = new Events(Ecosystem.WEIXIN);
+
+  @BeforeAll
+  static void startRegistry() {
+    server = SharedKafka.freshRegistry();
+    registry = new RegistryClient(server.url());
+  }
+
+  @AfterAll
+  static void stopRegistry() {
+    server.close();
+  }
+
+  @Test
+  void dedupPersonAndFunnelStoresEmptyOnceTheirHorizonsPass() {
+    final FunnelConfig config = FunnelConfig.defaults(Ecosystem.WEIXIN);
+    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, config, registry)) {
+      // 1. One person's whole funnel on day 1.
+      d.pipe(weixin.read("r1", "u1", T0, "100_1", "A"),
+          weixin.coupon("c1", "u1", T0.plus(Duration.ofHours(1)), "A", null),
+          weixin.payment("tx1", "u1", T0.plus(Duration.ofHours(2)), 5_000, "CNY"));
+      assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:u1");
+      assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:r1", "COUPON:c1", "PAYMENT:tx1");
+
+      // 2. Others' traffic moves event time past the dedup horizon: the event ids are released.
+      final Instant dayTwo = T0.plus(config.dedupHorizon()).plus(Duration.ofHours(12));
+      d.pipe(weixin.read("z1", "other-1", dayTwo, "900_1", "Z"));
+      d.pipe(weixin.read("z2", "other-2", dayTwo.plus(config.dedupHorizon()), "900_1", "Z"));
+      assertThat(d.dedupKeys()).doesNotContain("READ:r1", "COUPON:c1", "PAYMENT:tx1");
+
+      // 3. Past the cohort day's end + conversion window + grace, row A is final (and u1 still remembered).
+      final Instant closed = Instant.parse("2026-11-21T00:00:00+08:00").plus(config.conversionWindow()).plus(config.grace());
+      d.pipe(weixin.read("z3", "other-3", closed, "900_1", "Z"));
+      final Map<String, FunnelRow> rows = d.funnel();
+      assertThat(rows.get("A|2026-11-20")).isEqualTo(row(Ecosystem.WEIXIN, "A", "2026-11-20", "Asia/Shanghai",
+          1, 1, 1, Map.of("CNY", 5_000L), true, T0.plus(Duration.ofHours(2))));
+
+      // 4. Past every horizon, only the latest person's state is left; the final row is released.
+      final Instant much = closed.plus(config.retention()).plus(Duration.ofDays(2));
+      d.pipe(weixin.read("z4", "other-4", much, "900_1", null));
+      assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:other-4");
+      assertThat(d.<Object, Object>store("person-expiry")).hasSize(1);
+      assertThat(d.dedupKeys()).containsExactly("READ:z4");
+      assertThat(d.<String, Object>store("funnel-rows")).doesNotContainKey("A|2026-11-20");
+      assertThat(d.<String, Long>store("ledger"))
+          .isEqualTo(Map.of("accepted.READ", 5L, "accepted.COUPON", 1L, "accepted.PAYMENT", 1L));
+    }
+  }
+}
