@@ -1,6 +1,5 @@
 package wxfunnel.topology;
 
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +8,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -21,7 +19,7 @@ import wxfunnel.internal.FunnelDelta;
 
 /**
  * Sums the persons' funnel changes into one row per campaign and cohort day, and upserts it. A
- * row turns {@code final} once stream time passes the end of its cohort day plus the conversion
+ * row turns {@code final} once event time (as carried by the changes) passes the end of its cohort day plus the conversion
  * window and grace: no accepted record can change it any more. A final row is kept one more day
  * (so that a straggling partition's change still lands on the full row), then released.
  */
@@ -34,6 +32,8 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
   private final String storeName;
   private ProcessorContext<String, FunnelRow> context;
   private KeyValueStore<String, FunnelRow> rows;
+  private long clock = Long.MIN_VALUE;
+  private long nextClose = Long.MIN_VALUE;
 
   FunnelRowsProcessor(final Ecosystem ecosystem, final FunnelConfig config, final String storeName) {
     this.ecosystem = ecosystem;
@@ -45,7 +45,6 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
   public void init(final ProcessorContext<String, FunnelRow> context) {
     this.context = context;
     this.rows = context.getStateStore(storeName);
-    context.schedule(PersonProcessor.SWEEP_INTERVAL, PunctuationType.STREAM_TIME, this::close);
   }
 
   @Override
@@ -59,13 +58,18 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
     final Map<String, Long> gmv = new TreeMap<>(row.getGmv());
     delta.getGmv().forEach((currency, amount) -> gmv.merge(currency, amount, (a, b) -> a + b == 0 ? null : a + b));
     row.setGmv(gmv);
-    row.setUpdatedAt(Instant.ofEpochMilli(Math.max(row.getUpdatedAt().toEpochMilli(), record.timestamp())));
     if (row.getTouched() == 0 && row.getCoupon() == 0 && row.getPaid() == 0 && gmv.isEmpty()) {
       rows.delete(record.key());
       context.forward(new Record<String, FunnelRow>(record.key(), null, record.timestamp(), new RecordHeaders()));
     } else {
       rows.put(record.key(), row);
       context.forward(new Record<>(record.key(), row, record.timestamp(), new RecordHeaders()));
+    }
+    // The clock is the persons' event time carried by the changes; each minute of it, close what can close.
+    clock = Math.max(clock, record.timestamp());
+    if (clock >= nextClose) {
+      close(clock);
+      nextClose = clock + PersonProcessor.SWEEP_INTERVAL.toMillis();
     }
   }
 
@@ -104,7 +108,6 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
         .setPaid(0)
         .setGmv(new HashMap<>())
         .setFinal$(false)
-        .setUpdatedAt(Instant.ofEpochMilli(0))
         .build();
   }
 }

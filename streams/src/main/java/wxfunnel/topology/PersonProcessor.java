@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -29,13 +28,18 @@ import wxfunnel.internal.Touch;
 /**
  * Everything that needs one person's history, in event time: dedup, lateness, attribution and
  * the person's funnel entries. A person's state lives only as long as it can change an output;
- * a stream-time sweep removes the persons whose horizon has passed.
+ * a sweep, each minute of event time, removes the persons whose horizon has passed.
+ *
+ * <p>Its clock is the largest event time it has accepted (kept in the ledger as {@value #CLOCK},
+ * so a restart resumes it): rejected or duplicate records, and the timestamps producers put on
+ * records, never move it.
  */
 final class PersonProcessor implements Processor<String, Routed, String, Routed> {
 
   static final String ACCEPTED = "accepted.";
   static final String DUPLICATE = "duplicate.";
   static final String LATE = "late.";
+  static final String CLOCK = "clock";
   static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
   private static final Comparator<PaymentRef> PAYMENT_ORDER =
       Comparator.comparingLong(PaymentRef::getTime).thenComparing(PaymentRef::getTransactionId);
@@ -49,6 +53,8 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private KeyValueStore<Bytes, byte[]> expiry;
   private KeyValueStore<String, Long> ledger;
   private KeyValueStore<String, String> catalog;
+  private long clock;
+  private long nextSweep;
 
   /** The stores this processor uses. */
   record StoreNames(String dedup, String persons, String expiry, String ledger, String catalog) {}
@@ -67,13 +73,15 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     this.expiry = context.getStateStore(stores.expiry());
     this.ledger = context.getStateStore(stores.ledger());
     this.catalog = context.getStateStore(stores.catalog());
-    context.schedule(SWEEP_INTERVAL, PunctuationType.STREAM_TIME, this::sweep);
+    final Long saved = ledger.get(CLOCK);
+    this.clock = saved == null ? Long.MIN_VALUE : saved;
+    this.nextSweep = clock == Long.MIN_VALUE ? Long.MIN_VALUE : clock + SWEEP_INTERVAL.toMillis();
   }
 
   @Override
   public void process(final Record<String, Routed> record) {
     final PersonEvent event = ((Routed.Accepted) record.value()).event();
-    final long streamTime = Math.max(context.currentStreamTimeMs(), event.getEventTime());
+    final long streamTime = Math.max(clock, event.getEventTime());
     final String dedupKey = event.getKind() + ":" + event.getEventId();
     if (seen(dedupKey, event.getEventTime())) {
       count(DUPLICATE + event.getKind());
@@ -86,6 +94,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     }
     dedup.put(dedupKey, event.getEventTime(), event.getEventTime());
     count(ACCEPTED + event.getKind());
+    advanceClock(streamTime);
 
     final PersonState state = load(record.key());
     finalizeAndPrune(state, streamTime);
@@ -179,6 +188,17 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       state.setExpiresAt(expiresAt);
     }
     persons.put(person, state);
+  }
+
+  private void advanceClock(final long streamTime) {
+    if (streamTime > clock) {
+      clock = streamTime;
+      ledger.put(CLOCK, clock);
+    }
+    if (clock >= nextSweep) {
+      sweep(clock);
+      nextSweep = clock + SWEEP_INTERVAL.toMillis();
+    }
   }
 
   /** Removes every person whose last event is older than the retention: nothing of theirs can change. */

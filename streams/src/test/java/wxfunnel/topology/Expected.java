@@ -50,8 +50,7 @@ final class Expected {
   }
 
   static FunnelRow row(final Ecosystem eco, final String campaign, final String day, final String timeZone,
-      final long touched, final long coupon, final long paid, final Map<String, Long> gmv, final boolean isFinal,
-      final Instant updatedAt) {
-    return new FunnelRow(eco, campaign, LocalDate.parse(day), timeZone, touched, coupon, paid, gmv, isFinal, updatedAt);
+      final long touched, final long coupon, final long paid, final Map<String, Long> gmv, final boolean isFinal) {
+    return new FunnelRow(eco, campaign, LocalDate.parse(day), timeZone, touched, coupon, paid, gmv, isFinal);
   }
 }

@@ -145,6 +145,13 @@ final class FunnelDriver implements AutoCloseable {
     return entries;
   }
 
+  /** The ledger's counts (without the processor's saved clock). */
+  Map<String, Long> ledger() {
+    final Map<String, Long> counts = new TreeMap<>(this.<String, Long>store("ledger"));
+    counts.remove(PersonProcessor.CLOCK);
+    return counts;
+  }
+
   /** Keys held in the dedup window store. */
   List<String> dedupKeys() {
     final List<String> keys = new ArrayList<>();
