@@ -1,0 +1,81 @@
+package wxfunnel.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.CommonClientConfigs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.runtime.FunnelProcessor;
+import wxfunnel.topics.EcoTopic;
+
+/** {@code wxfunnel run}: the processor of one ecosystem (or of each, walled apart) against a given cluster and registry. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run the processor of one ecosystem against a given cluster and registry, until Ctrl-C or SIGTERM.")
+final class RunCommand implements Callable<Integer> {
+
+  @Mixin
+  ClientOptions client;
+
+  @Mixin
+  FunnelOptions funnel;
+
+  @Option(names = "--ecosystem", paramLabel = "wechat|weixin|both", required = true, converter = EcosystemChoice.class,
+      description = "Whose processor to run; both runs two walled instances in this JVM.")
+  Set<Ecosystem> ecosystems;
+
+  @Option(names = "--weixin-bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+      description = "Weixin's own cluster (default: --bootstrap-servers).")
+  String weixinBootstrapServers;
+
+  @Option(names = "--wechat-bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+      description = "WeChat's own cluster (default: --bootstrap-servers).")
+  String wechatBootstrapServers;
+
+  @Option(names = "--weixin-schema-registry-url", paramLabel = "URL", description = "Weixin's own registry (default: --schema-registry-url).")
+  String weixinRegistryUrl;
+
+  @Option(names = "--wechat-schema-registry-url", paramLabel = "URL", description = "WeChat's own registry (default: --schema-registry-url).")
+  String wechatRegistryUrl;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "data/state",
+      description = "Local state; each ecosystem uses its own subdirectory (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    final List<FunnelProcessor> processors = new ArrayList<>();
+    final CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      processors.forEach(FunnelProcessor::close);
+      stopped.countDown();
+    }, "wxfunnel-run-shutdown"));
+    for (final Ecosystem eco : ecosystems) {
+      processors.add(FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir));
+      System.out.println(EcoTopic.prefix(eco) + " processor started");
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private Map<String, Object> kafkaConfig(final Ecosystem eco) {
+    final Map<String, Object> config = new HashMap<>(client.kafkaConfig());
+    final String own = eco == Ecosystem.WEIXIN ? weixinBootstrapServers : wechatBootstrapServers;
+    if (own != null) {
+      config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, own);
+    }
+    return config;
+  }
+
+  private String registryUrl(final Ecosystem eco) {
+    final String own = eco == Ecosystem.WEIXIN ? weixinRegistryUrl : wechatRegistryUrl;
+    return own != null ? own : client.schemaRegistryUrl;
+  }
+}

@@ -1,0 +1,75 @@
+package wxfunnel.runtime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.registry.RegistryClient;
+import wxfunnel.serde.AvroSerdes;
+import wxfunnel.topology.FunnelConfig;
+import wxfunnel.topology.FunnelTopology;
+import wxfunnel.topology.StreamsSettings;
+
+/**
+ * One ecosystem's processor: its own Kafka Streams instance, application id, state directory,
+ * cluster and registry. Nothing here is shared with the other ecosystem's processor.
+ */
+public final class FunnelProcessor implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(FunnelProcessor.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Ecosystem ecosystem;
+  private final KafkaStreams streams;
+
+  private FunnelProcessor(final Ecosystem ecosystem, final KafkaStreams streams) {
+    this.ecosystem = ecosystem;
+    this.streams = streams;
+  }
+
+  /**
+   * Starts the processor of {@code ecosystem}.
+   *
+   * @param kafka client settings (bootstrap servers, security, any Streams setting); they win over the defaults
+   * @param registryUrl the ecosystem's schema registry
+   * @param stateDir parent of the ecosystem's own state directory
+   */
+  public static FunnelProcessor start(final Ecosystem ecosystem, final FunnelConfig config, final Map<String, Object> kafka,
+      final String registryUrl, final Path stateDir) {
+    final Properties settings = StreamsSettings.of(ecosystem, kafka, stateDir);
+    final AvroSerdes serdes = new AvroSerdes(new RegistryClient(registryUrl), true);
+    final KafkaStreams streams = new KafkaStreams(FunnelTopology.build(ecosystem, config, serdes), settings);
+    streams.setUncaughtExceptionHandler(e -> {
+      // Records are only committed once processed, so a replaced thread picks up where the failed one stood.
+      log.error("{} stream thread failed; replacing it", ecosystem, e);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener((now, before) -> log.info("{} processor: {} -> {}", ecosystem, before, now));
+    streams.start();
+    return new FunnelProcessor(ecosystem, streams);
+  }
+
+  public Ecosystem ecosystem() {
+    return ecosystem;
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  public boolean isRunning() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  @Override
+  public void close() {
+    if (!streams.close(CLOSE_TIMEOUT)) {
+      log.warn("{} processor did not stop within {}", ecosystem, CLOSE_TIMEOUT);
+    }
+  }
+}
