@@ -30,7 +30,7 @@ import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.FunnelDriver.DeadLetter;
 
 /** The laws of the topology, over generated traffic, on the real topology. */
-class FunnelLawsProperties {
+class FunnelLawsTest {
 
   private static final Instant T0 = Instant.parse("2026-11-20T02:00:00Z");
   private static final List<String> CAMPAIGNS = Arrays.asList("A", "B", null);
