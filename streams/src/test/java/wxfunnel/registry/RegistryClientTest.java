@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import wxfunnel.testing.SharedKafka;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import wxfunnel.testing.FreshRegistry;
 
 /** The client against the local registry over HTTP: every call of the API it uses. */
 class RegistryClientTest {
@@ -18,22 +17,12 @@ class RegistryClientTest {
       .requiredString("ticket").name("store").type().optional().stringType().endRecord();
   private static final Schema BREAKING = SchemaBuilder.record("Scan").namespace("t").fields().requiredInt("ticket").endRecord();
 
-  private static RegistryServer server;
-  private static RegistryClient client;
-
-  @BeforeAll
-  static void start() {
-    server = SharedKafka.freshRegistry();
-    client = new RegistryClient(server.url());
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-  }
+  @RegisterExtension
+  static final FreshRegistry REGISTRY = new FreshRegistry();
 
   @Test
   void everyCallOfTheApi() {
+    final RegistryClient client = REGISTRY.client();
     final int v1 = client.register("scans-value", V1);
     final int v2 = client.register("scans-value", V2);
 
@@ -52,6 +41,7 @@ class RegistryClientTest {
 
   @Test
   void refusalsCarryStatusAndErrorCode() {
+    final RegistryClient client = REGISTRY.client();
     client.register("refusals-value", V1);
 
     assertThatThrownBy(() -> client.register("refusals-value", BREAKING))

@@ -16,9 +16,8 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import wxfunnel.events.ArticleRead;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
@@ -26,6 +25,7 @@ import wxfunnel.events.ReadSource;
 import wxfunnel.events.TradeType;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryServer;
+import wxfunnel.testing.FreshRegistry;
 import wxfunnel.testing.SharedKafka;
 
 class AvroSerdeTest {
@@ -33,19 +33,8 @@ class AvroSerdeTest {
   private static final Schema AB = SchemaBuilder.record("AB").fields()
       .requiredLong("a").requiredString("b").endRecord();
 
-  private static RegistryServer server;
-  private static RegistryClient registry;
-
-  @BeforeAll
-  static void startRegistry() {
-    server = SharedKafka.freshRegistry();
-    registry = new RegistryClient(server.url());
-  }
-
-  @AfterAll
-  static void stopRegistry() {
-    server.close();
-  }
+  @RegisterExtension
+  static final FreshRegistry REGISTRY = new FreshRegistry();
 
   @Test
   void knownVectorSerializesToConfluentBytesAndBack() {
@@ -69,23 +58,23 @@ class AvroSerdeTest {
   @Test
   void specificRecordsRoundTripAsValuesAndKeysUnderTopicNameSubjects() {
     final Payment payment = payment("4200001234202611270000000001", 12_800L, "CNY");
-    final AvroSerdes serdes = new AvroSerdes(registry, true);
+    final AvroSerdes serdes = new AvroSerdes(REGISTRY.client(), true);
 
     final byte[] value = serdes.value(Payment.class).serializer().serialize("weixin.payments", payment);
     final byte[] key = serdes.key(Payment.class).serializer().serialize("weixin.payments", payment);
 
     assertThat(serdes.value(Payment.class).deserializer().deserialize("weixin.payments", value)).isEqualTo(payment);
     assertThat(serdes.key(Payment.class).deserializer().deserialize("weixin.payments", key)).isEqualTo(payment);
-    assertThat(registry.latest("weixin.payments-value").schema()).isEqualTo(Payment.getClassSchema());
-    assertThat(registry.latest("weixin.payments-key").schema()).isEqualTo(Payment.getClassSchema());
+    assertThat(REGISTRY.client().latest("weixin.payments-value").schema()).isEqualTo(Payment.getClassSchema());
+    assertThat(REGISTRY.client().latest("weixin.payments-key").schema()).isEqualTo(Payment.getClassSchema());
   }
 
   @Test
   void genericDeserializerReadsSpecificWritersValues() {
     final ArticleRead read = read("evt-1");
-    final byte[] bytes = new AvroSerdes(registry, true).value(ArticleRead.class).serializer().serialize("wechat.reads", read);
+    final byte[] bytes = new AvroSerdes(REGISTRY.client(), true).value(ArticleRead.class).serializer().serialize("wechat.reads", read);
 
-    final GenericRecord generic = new AvroDeserializer<GenericRecord>(registry).deserialize("wechat.reads", bytes);
+    final GenericRecord generic = new AvroDeserializer<GenericRecord>(REGISTRY.client()).deserialize("wechat.reads", bytes);
 
     assertThat(generic.get("msg_id")).hasToString("12003_3");
     assertThat(generic.get("event_time")).isEqualTo(1_764_201_600_000L);
@@ -95,32 +84,32 @@ class AvroSerdeTest {
 
   @Test
   void nullStaysNull() {
-    final AvroSerdes serdes = new AvroSerdes(registry, true);
+    final AvroSerdes serdes = new AvroSerdes(REGISTRY.client(), true);
     assertThat(serdes.value(Payment.class).serializer().serialize("weixin.payments", null)).isNull();
     assertThat(serdes.value(Payment.class).deserializer().deserialize("weixin.payments", null)).isNull();
   }
 
   @Test
   void withoutAutoRegistrationAnUnregisteredSchemaIsAClearError() {
-    final AvroSerializer<ArticleRead> serializer = new AvroSerializer<>(registry, false, false);
+    final AvroSerializer<ArticleRead> serializer = new AvroSerializer<>(REGISTRY.client(), false, false);
 
     assertThatThrownBy(() -> serializer.serialize("unregistered.reads", read("evt-2")))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("subject unregistered.reads-value")
         .hasMessageContaining("40401");
 
-    registry.register("unregistered.reads-value", ArticleRead.getClassSchema());
+    REGISTRY.client().register("unregistered.reads-value", ArticleRead.getClassSchema());
     assertThat(serializer.serialize("unregistered.reads", read("evt-2"))).startsWith(0, 0, 0, 0);
   }
 
   @Test
   void badBytesFailWithTheReason() {
-    final AvroDeserializer<Payment> deserializer = new AvroDeserializer<>(registry, Payment.class);
-    final byte[] good = new AvroSerdes(registry, true).value(Payment.class).serializer()
+    final AvroDeserializer<Payment> deserializer = new AvroDeserializer<>(REGISTRY.client(), Payment.class);
+    final byte[] good = new AvroSerdes(REGISTRY.client(), true).value(Payment.class).serializer()
         .serialize("weixin.payments", payment("t-bad", 100L, "CNY"));
     final byte[] truncated = Arrays.copyOf(good, good.length - 3);
     final byte[] trailing = Arrays.copyOf(good, good.length + 2);
-    final byte[] otherRecord = new AvroSerdes(registry, true).value(ArticleRead.class).serializer().serialize("x.reads", read("e"));
+    final byte[] otherRecord = new AvroSerdes(REGISTRY.client(), true).value(ArticleRead.class).serializer().serialize("x.reads", read("e"));
 
     assertThatThrownBy(() -> deserializer.deserialize("t", new byte[] {0, 0, 1}))
         .isInstanceOf(SerializationException.class).hasMessageContaining("too short");
@@ -171,9 +160,9 @@ class AvroSerdeTest {
   @Test
   void configuredThroughKafkaClientConfigs() {
     final AvroSerializer<Payment> serializer = new AvroSerializer<>();
-    serializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, server.url()), false);
+    serializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, REGISTRY.url()), false);
     final AvroDeserializer<GenericRecord> deserializer = new AvroDeserializer<>();
-    deserializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, server.url()), false);
+    deserializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, REGISTRY.url()), false);
 
     final byte[] bytes = serializer.serialize("cfg.payments", payment("t-cfg", 5L, "USD"));
 

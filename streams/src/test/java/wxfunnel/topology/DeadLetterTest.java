@@ -9,16 +9,13 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import wxfunnel.events.ArticleRead;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
-import wxfunnel.registry.RegistryClient;
-import wxfunnel.registry.RegistryServer;
 import wxfunnel.serde.AvroSerializer;
-import wxfunnel.testing.SharedKafka;
+import wxfunnel.testing.FreshRegistry;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.FunnelDriver.DeadLetter;
 
@@ -26,24 +23,13 @@ import wxfunnel.topology.FunnelDriver.DeadLetter;
 class DeadLetterTest {
 
   private static final Instant AT = Instant.parse("2026-11-20T02:00:00Z");
-  private static RegistryServer server;
-  private static RegistryClient registry;
+  @RegisterExtension
+  static final FreshRegistry REGISTRY = new FreshRegistry();
   private final Events weixin = new Events(Ecosystem.WEIXIN);
-
-  @BeforeAll
-  static void startRegistry() {
-    server = SharedKafka.freshRegistry();
-    registry = new RegistryClient(server.url());
-  }
-
-  @AfterAll
-  static void stopRegistry() {
-    server.close();
-  }
 
   @Test
   void eachBadRecordLandsInTheDlqWithItsReasonAndOriginalBytes() {
-    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN), registry)) {
+    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN), REGISTRY.client())) {
       final byte[] key = "k".getBytes(StandardCharsets.UTF_8);
       final List<Case> cases = List.of(
           new Case("UNDECODABLE", EcoTopic.READS, new byte[] {1, 2, 3}),
@@ -84,7 +70,7 @@ class DeadLetterTest {
 
   @Test
   void dlqHeadersNameTheSourceOffsetAndNoUserId() {
-    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN), registry)) {
+    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN), REGISTRY.client())) {
       final Payment spoofed = new Events(Ecosystem.WECHAT).payment("t", "unionid-secret", AT, 100, "USD");
       d.pipe(EcoTopic.PAYMENTS, spoofed);
       d.pipe(EcoTopic.PAYMENTS, weixin.payment("t-neg", "unionid-secret", AT, -5, "CNY"));
@@ -110,7 +96,7 @@ class DeadLetterTest {
     record.put("unionid", null);
     record.put("event_time", AT.toEpochMilli());
     record.put("account_id", "gh");
-    return new AvroSerializer<GenericRecord>(registry, false, true).serialize("legacy.reads", record);
+    return new AvroSerializer<GenericRecord>(REGISTRY.client(), false, true).serialize("legacy.reads", record);
   }
 
   private record Case(String reason, EcoTopic topic, byte[] value) {}

@@ -15,19 +15,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import wxfunnel.events.ArticleRead;
 import wxfunnel.events.CreditedTouch;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
 import wxfunnel.events.TouchType;
 import wxfunnel.events.UnattributedReason;
-import wxfunnel.registry.RegistryClient;
-import wxfunnel.registry.RegistryServer;
-import wxfunnel.testing.SharedKafka;
+import wxfunnel.testing.FreshRegistry;
 import wxfunnel.topics.EcoTopic;
 
 /** The rules of DESIGN section 5, each on the real topology, with exact expected outputs. */
@@ -38,21 +35,10 @@ class FunnelTopologyTest {
   static final Ecosystem WEIXIN = Ecosystem.WEIXIN;
   static final String SHANGHAI = "Asia/Shanghai";
 
-  private static RegistryServer server;
-  static RegistryClient registry;
+  @RegisterExtension
+  static final FreshRegistry REGISTRY = new FreshRegistry();
   private final Events weixin = new Events(WEIXIN);
   private FunnelDriver driver;
-
-  @BeforeAll
-  static void startRegistry() {
-    server = SharedKafka.freshRegistry();
-    registry = new RegistryClient(server.url());
-  }
-
-  @AfterAll
-  static void stopRegistry() {
-    server.close();
-  }
 
   @AfterEach
   void closeDriver() {
@@ -62,7 +48,7 @@ class FunnelTopologyTest {
   }
 
   private FunnelDriver driver(final Ecosystem ecosystem) {
-    driver = new FunnelDriver(ecosystem, FunnelConfig.defaults(ecosystem), registry);
+    driver = new FunnelDriver(ecosystem, FunnelConfig.defaults(ecosystem), REGISTRY.client());
     return driver;
   }
 
@@ -190,8 +176,8 @@ class FunnelTopologyTest {
     // 23:30 UTC on the 20th is 07:30 on the 21st in Shanghai, and still the 20th in UTC.
     final Instant lateEvening = Instant.parse("2026-11-20T23:30:00Z");
     final Events wechat = new Events(Ecosystem.WECHAT);
-    try (FunnelDriver weixinDriver = new FunnelDriver(WEIXIN, FunnelConfig.defaults(WEIXIN), registry);
-        FunnelDriver wechatDriver = new FunnelDriver(Ecosystem.WECHAT, FunnelConfig.defaults(Ecosystem.WECHAT), registry)) {
+    try (FunnelDriver weixinDriver = new FunnelDriver(WEIXIN, FunnelConfig.defaults(WEIXIN), REGISTRY.client());
+        FunnelDriver wechatDriver = new FunnelDriver(Ecosystem.WECHAT, FunnelConfig.defaults(Ecosystem.WECHAT), REGISTRY.client())) {
       weixinDriver.pipe(weixin.read("r1", "u1", lateEvening, "100_1", "A"));
       wechatDriver.pipe(wechat.read("r1", "u1", lateEvening, "100_1", "A"));
 

@@ -6,38 +6,24 @@ import static wxfunnel.topology.Expected.row;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
-import wxfunnel.registry.RegistryClient;
-import wxfunnel.registry.RegistryServer;
-import wxfunnel.testing.SharedKafka;
+import wxfunnel.testing.FreshRegistry;
 
 /** State is released once its horizon passes, not only output produced; rows turn final on time. */
 class StateHorizonTest {
 
   private static final Instant T0 = Instant.parse("2026-11-20T02:00:00Z");
-  private static RegistryServer server;
-  private static RegistryClient registry;
+  @RegisterExtension
+  static final FreshRegistry REGISTRY = new FreshRegistry();
   private final Events weixin = new Events(Ecosystem.WEIXIN);
-
-  @BeforeAll
-  static void startRegistry() {
-    server = SharedKafka.freshRegistry();
-    registry = new RegistryClient(server.url());
-  }
-
-  @AfterAll
-  static void stopRegistry() {
-    server.close();
-  }
 
   @Test
   void dedupPersonAndFunnelStoresEmptyOnceTheirHorizonsPass() {
     final FunnelConfig config = FunnelConfig.defaults(Ecosystem.WEIXIN);
-    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, config, registry)) {
+    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, config, REGISTRY.client())) {
       // 1. One person's whole funnel on day 1.
       d.pipe(weixin.read("r1", "u1", T0, "100_1", "A"),
           weixin.coupon("c1", "u1", T0.plus(Duration.ofHours(1)), "A", null),
