@@ -54,9 +54,13 @@ final class Journeys {
         .filter(time -> time >= start && time <= end)
         .min().orElse(Long.MAX_VALUE);
     final Map<String, Long> gmv = new TreeMap<>();
+    boolean paid = false;
     for (final PaymentRef payment : state.getPayments()) {
       if (payment.getTime() >= coupon && payment.getTime() <= end) {
-        gmv.merge(payment.getCurrency(), payment.getAmount(), Long::sum);
+        paid = true;
+        if (payment.getAmount() != 0) {
+          gmv.merge(payment.getCurrency(), payment.getAmount(), Long::sum);
+        }
       }
     }
     return Journey.newBuilder()
@@ -64,7 +68,7 @@ final class Journeys {
         .setStart(start)
         .setCohortDay((int) LocalDate.ofInstant(Instant.ofEpochMilli(start), config.timeZone()).toEpochDay())
         .setCoupon(coupon != Long.MAX_VALUE)
-        .setPaid(!gmv.isEmpty())
+        .setPaid(paid)
         .setGmv(gmv)
         .build();
   }
