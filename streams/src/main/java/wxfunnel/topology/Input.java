@@ -20,7 +20,7 @@ import wxfunnel.topics.EcoTopic;
  * person's state keeps. The four event schemas share their first six fields (event_id,
  * ecosystem, app_id, openid, unionid, event_time), which {@link #common} reads by position.
  */
-record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Class<T> type, Checks<T> checks, Fields<T> fields) {
+public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Class<T> type, Checks<T> checks, Fields<T> fields) {
 
   /** A problem of a decoded event, or null. */
   interface Checks<T> {
@@ -36,14 +36,14 @@ record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Class<T> 
   record Problem(DlqReason reason, String message) {}
 
   /** The fields every event carries. */
-  record Common(String eventId, Ecosystem ecosystem, String appId, String openid, String unionid, Instant eventTime) {
+  public record Common(String eventId, Ecosystem ecosystem, String appId, String openid, String unionid, Instant eventTime) {
 
     /** Person key: unionid when present, else app_id + openid (openids are per app). */
-    String personKey() {
+    public String personKey() {
       return hasUnionid() ? "u:" + unionid : "o:" + appId + ":" + openid;
     }
 
-    boolean hasUnionid() {
+    public boolean hasUnionid() {
       return unionid != null && !unionid.isBlank();
     }
   }
@@ -74,7 +74,7 @@ record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Class<T> 
 
   static final List<Input<?>> ALL = List.of(READS, SCANS, COUPON_CLICKS, PAYMENTS);
 
-  Input {
+  public Input {
     final Schema schema = SpecificData.get().getSchema(type);
     for (int i = 0; i < COMMON_FIELDS.size(); i++) {
       if (!schema.getFields().get(i).name().equals(COMMON_FIELDS.get(i))) {
@@ -83,7 +83,8 @@ record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Class<T> 
     }
   }
 
-  static Common common(final SpecificRecord event) {
+  /** The common fields of any of the four events. */
+  public static Common common(final SpecificRecord event) {
     return new Common((String) event.get(0), (Ecosystem) event.get(1), (String) event.get(2), (String) event.get(3),
         (String) event.get(4), (Instant) event.get(5));
   }

@@ -1,0 +1,367 @@
+package wxfunnel.generator;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import wxfunnel.events.Article;
+import wxfunnel.events.ArticleRead;
+import wxfunnel.events.CouponClick;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.Payment;
+import wxfunnel.events.QrScan;
+import wxfunnel.generator.TrafficModel.Campaign;
+import wxfunnel.generator.TrafficModel.Market;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topology.FunnelConfig;
+
+/**
+ * Deterministic simulated traffic: the same settings give the same records in the same order.
+ * People arrive with the daily rhythm of their ecosystem's reporting time zone, meet a campaign by
+ * an article or a QR code, may take a coupon and pay; the platforms deliver it all a little out of
+ * order, retry notifications, and now and then deliver something late, broken or from the other
+ * ecosystem. Records come out in delivery order.
+ */
+public final class Generator implements Iterator<Generated> {
+
+  /**
+   * What to generate.
+   *
+   * @param seed the only source of randomness
+   * @param records how many records in all (catalog included)
+   * @param personsPerSecond arrivals per simulated second at the busiest hour
+   * @param start simulated time of the first arrival
+   * @param dropAt from this simulated time on, the drop campaign converts far worse (null: never)
+   */
+  public record Settings(long seed, long records, Set<Ecosystem> ecosystems, double personsPerSecond, Instant start,
+      Instant dropAt, String dropCampaign) {
+
+    public static final Instant DEFAULT_START = Instant.parse("2026-11-11T00:00:00+08:00");
+    public static final String DEFAULT_DROP_CAMPAIGN = "double11-2026";
+
+    public static Settings of(final long seed, final long records) {
+      return new Settings(seed, records, EnumSet.allOf(Ecosystem.class), 2.0, DEFAULT_START, null, DEFAULT_DROP_CAMPAIGN);
+    }
+
+    public Settings withStart(final Instant value) {
+      return new Settings(seed, records, ecosystems, personsPerSecond, value, dropAt, dropCampaign);
+    }
+
+    public Settings withPersonsPerSecond(final double value) {
+      return new Settings(seed, records, ecosystems, value, start, dropAt, dropCampaign);
+    }
+
+    public Settings withDropAt(final Instant value) {
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, value, dropCampaign);
+    }
+
+    public Settings withEcosystems(final Set<Ecosystem> value) {
+      return new Settings(seed, records, value, personsPerSecond, start, dropAt, dropCampaign);
+    }
+  }
+
+  private record Pending(Generated record, long sequence) {}
+
+  private static final Comparator<Pending> DELIVERY_ORDER =
+      Comparator.comparingLong((Pending p) -> p.record().deliverAt()).thenComparingLong(Pending::sequence);
+  private static final ZoneId RHYTHM_ZONE = FunnelConfig.defaultTimeZone(Ecosystem.WEIXIN);
+  private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+  private final Settings settings;
+  private final SplittableRandom random;
+  private final PriorityQueue<Pending> pending = new PriorityQueue<>(DELIVERY_ORDER);
+  private long sequence;
+  private long emitted;
+  private long nextArrival;
+
+  public Generator(final Settings settings) {
+    if (settings.ecosystems().isEmpty()) {
+      throw new IllegalArgumentException("no ecosystem to generate for");
+    }
+    this.settings = settings;
+    this.random = new SplittableRandom(settings.seed());
+    this.nextArrival = settings.start().toEpochMilli();
+    for (final Ecosystem eco : settings.ecosystems()) {
+      publishCatalog(TrafficModel.of(eco));
+    }
+  }
+
+  @Override
+  public boolean hasNext() {
+    return emitted < settings.records();
+  }
+
+  @Override
+  public Generated next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    while (pending.isEmpty() || pending.peek().record().deliverAt() > nextArrival) {
+      arrive();
+    }
+    emitted++;
+    return pending.poll().record();
+  }
+
+  private void publishCatalog(final Market market) {
+    final long published = settings.start().minus(Duration.ofDays(3)).toEpochMilli();
+    for (int c = 0; c < market.campaigns().size(); c++) {
+      for (int a = 1; a <= TrafficModel.ARTICLES_PER_CAMPAIGN; a++) {
+        final String msgId = msgId(c, a);
+        final Article article = Article.newBuilder().setMsgId(msgId).setEcosystem(market.ecosystem())
+            .setAccountId(market.accountId()).setTitle(market.campaigns().get(c).id() + " #" + a)
+            .setCampaignId(market.campaigns().get(c).id()).setPublishedAt(Instant.ofEpochMilli(published)).build();
+        schedule(new Generated(EcoTopic.CONTENT.topic(market.ecosystem()), msgId, article, null, published,
+            settings.start().toEpochMilli()));
+      }
+    }
+  }
+
+  /** One person arrives and plans their whole visit. */
+  private void arrive() {
+    final long now = nextArrival;
+    final Market market = TrafficModel.of(pickEcosystem());
+    final Person person = new Person(market, random.nextDouble() >= TrafficModel.NO_UNIONID_SHARE ? id("o", 23) : null,
+        id("o", 23), id("o", 23));
+    final int c = pick(market.campaigns().stream().mapToDouble(Campaign::weight).toArray());
+    final Campaign campaign = market.campaigns().get(c);
+    final boolean dropped = settings.dropAt() != null && now >= settings.dropAt().toEpochMilli()
+        && campaign.id().equals(settings.dropCampaign());
+
+    long time = now;
+    if (random.nextDouble() < TrafficModel.FIRST_TOUCH_IS_SCAN) {
+      emit(EcoTopic.SCANS, person, scan(person, time, campaign.id()), time);
+    } else {
+      emit(EcoTopic.READS, person, read(person, time, c), time);
+    }
+    if (random.nextDouble() < TrafficModel.SECOND_READ) {
+      final int other = random.nextInt(market.campaigns().size());
+      final long later = time + seconds(60, 1200);
+      emit(EcoTopic.READS, person, read(person, later, other), later);
+    }
+    final double couponRate = campaign.couponRate() * (dropped ? 0.5 : 1);
+    final double payRate = campaign.payRate() * (dropped ? TrafficModel.DROP_KEEPS : 1);
+    boolean pays = random.nextDouble() < TrafficModel.PAY_WITHOUT_COUPON;
+    if (random.nextDouble() < couponRate) {
+      time += seconds(10, 300);
+      final CouponClick coupon = coupon(person, time, c, campaign.id());
+      emit(EcoTopic.COUPON_CLICKS, person, coupon, time);
+      if (random.nextDouble() < TrafficModel.CARD_PUSH_RETRIED) {
+        for (int retry = 1; retry <= 3; retry++) {
+          deliver(EcoTopic.COUPON_CLICKS, person, coupon, time, time + retry * TrafficModel.CARD_RETRY_WAIT.toMillis());
+        }
+      }
+      pays = random.nextDouble() < payRate;
+    }
+    if (pays) {
+      time += seconds(10, 600);
+      final Payment payment = payment(person, time);
+      emit(EcoTopic.PAYMENTS, person, payment, time);
+      if (random.nextDouble() < TrafficModel.PAYMENT_RETRIED) {
+        final int retries = 1 + random.nextInt(TrafficModel.PAY_RETRY_WAITS.size());
+        long at = time;
+        for (int retry = 0; retry < retries; retry++) {
+          at += TrafficModel.PAY_RETRY_WAITS.get(retry).toMillis();
+          deliver(EcoTopic.PAYMENTS, person, payment, time, at);
+        }
+      }
+    }
+    nextArrival = now + interArrivalMillis(now);
+  }
+
+  /** A person in one ecosystem: a unionid (or none) and an openid in each app. */
+  private record Person(Market market, String unionid, String officialAccountOpenid, String miniProgramOpenid) {}
+
+  private Ecosystem pickEcosystem() {
+    if (settings.ecosystems().size() == 1) {
+      return settings.ecosystems().iterator().next();
+    }
+    return random.nextDouble() < TrafficModel.WEIXIN_SHARE ? Ecosystem.WEIXIN : Ecosystem.WECHAT;
+  }
+
+  /** Delivers an event a little after it happened, now and then late, broken or spoofed. */
+  private void emit(final EcoTopic topic, final Person person, final SpecificRecord event, final long eventTime) {
+    final double roll = random.nextDouble();
+    final long delay;
+    if (roll < TrafficModel.LATE) {
+      delay = seconds(15 * 60, 45 * 60);
+    } else if (roll < TrafficModel.LATE + TrafficModel.DELAYED) {
+      delay = seconds(5, 5 * 60);
+    } else {
+      delay = seconds(0, 5);
+    }
+    deliver(topic, person, event, eventTime, eventTime + delay);
+  }
+
+  private void deliver(final EcoTopic topic, final Person person, final SpecificRecord event, final long eventTime,
+      final long deliverAt) {
+    final Ecosystem eco = person.market().ecosystem();
+    final String key = topic == EcoTopic.PAYMENTS ? person.miniProgramOpenid() : person.officialAccountOpenid();
+    final double roll = random.nextDouble();
+    if (roll < TrafficModel.MALFORMED) {
+      schedule(new Generated(topic.topic(eco), key, null, garbage(), eventTime, deliverAt));
+    } else if (roll < TrafficModel.MALFORMED + TrafficModel.WRONG_ECOSYSTEM) {
+      final Ecosystem other = eco == Ecosystem.WEIXIN ? Ecosystem.WECHAT : Ecosystem.WEIXIN;
+      schedule(new Generated(topic.topic(eco), key, withEcosystem(event, other), null, eventTime, deliverAt));
+    } else {
+      schedule(new Generated(topic.topic(eco), key, event, null, eventTime, deliverAt));
+    }
+  }
+
+  private void schedule(final Generated record) {
+    pending.add(new Pending(record, sequence++));
+  }
+
+  private ArticleRead read(final Person person, final long time, final int campaignIndex) {
+    final Market market = person.market();
+    final Campaign campaign = market.campaigns().get(campaignIndex);
+    final int article = 1 + random.nextInt(TrafficModel.ARTICLES_PER_CAMPAIGN);
+    return ArticleRead.newBuilder()
+        .setEventId("read-" + id("", 16))
+        .setEcosystem(market.ecosystem())
+        .setAppId(market.officialAccount())
+        .setOpenid(person.officialAccountOpenid())
+        .setUnionid(person.unionid())
+        .setEventTime(Instant.ofEpochMilli(time))
+        .setAccountId(market.accountId())
+        .setMsgId(msgId(campaignIndex, article))
+        .setReadSource(TrafficModel.READ_SOURCES[pick(TrafficModel.READ_SOURCE_WEIGHTS)])
+        .setCampaignId(random.nextDouble() < TrafficModel.READ_CARRIES_CAMPAIGN ? campaign.id() : null)
+        .build();
+  }
+
+  private QrScan scan(final Person person, final long time, final String campaign) {
+    final Market market = person.market();
+    final String ticket = "gQ" + id("", 30);
+    return QrScan.newBuilder()
+        .setEventId(Long.toHexString(time / 1000) + "-" + ticket.substring(0, 12))
+        .setEcosystem(market.ecosystem())
+        .setAppId(market.officialAccount())
+        .setOpenid(person.officialAccountOpenid())
+        .setUnionid(person.unionid())
+        .setEventTime(Instant.ofEpochMilli(time))
+        .setSceneStr(campaign)
+        .setTicket(ticket)
+        .setNewFollower(random.nextDouble() < 0.4)
+        .setStoreId(random.nextDouble() < 0.5 ? "store-" + (1 + random.nextInt(40)) : null)
+        .build();
+  }
+
+  private CouponClick coupon(final Person person, final long time, final int campaignIndex, final String campaign) {
+    final Market market = person.market();
+    final boolean tagged = random.nextDouble() < TrafficModel.COUPON_CARRIES_OUTER_STR;
+    return CouponClick.newBuilder()
+        .setEventId("card-" + id("", 16))
+        .setEcosystem(market.ecosystem())
+        .setAppId(market.officialAccount())
+        .setOpenid(person.officialAccountOpenid())
+        .setUnionid(person.unionid())
+        .setEventTime(Instant.ofEpochMilli(time))
+        .setCardId("p" + id("", 27))
+        .setUserCardCode(String.valueOf(100_000_000_000L + random.nextLong(900_000_000_000L)))
+        .setOuterStr(tagged ? campaign : null)
+        .setMsgId(tagged ? null : msgId(campaignIndex, 1))
+        .build();
+  }
+
+  private Payment payment(final Person person, final long time) {
+    final Market market = person.market();
+    final String currency = market.currencies().get(pick(market.currencyWeights()));
+    final double major = market.medianMajorUnits() * Math.exp(0.6 * gaussian());
+    // In minor units; for a currency without them (JPY) the same number reads as whole yen.
+    final long total = Math.max(1, Math.round(major * 100));
+    final String transactionId = "4200" + String.format("%024d", Math.abs(random.nextLong()) % 1_000_000_000_000_000_000L);
+    return Payment.newBuilder()
+        .setEventId(transactionId)
+        .setEcosystem(market.ecosystem())
+        .setAppId(market.miniProgram())
+        .setOpenid(person.miniProgramOpenid())
+        .setUnionid(person.unionid())
+        .setEventTime(Instant.ofEpochMilli(time))
+        .setTransactionId(transactionId)
+        .setOutTradeNo("WX" + id("", 20))
+        .setMchId(market.mchId())
+        .setTradeType(TrafficModel.TRADE_TYPES[pick(TrafficModel.TRADE_TYPE_WEIGHTS)])
+        .setTotal(total)
+        .setCurrency(currency)
+        .setAttach(random.nextDouble() < 0.3 ? "utm=moments" : null)
+        .setCouponCardId(null)
+        .build();
+  }
+
+  /** The daily rhythm follows Beijing time, where almost everyone is. */
+  private long interArrivalMillis(final long now) {
+    final int hour = Instant.ofEpochMilli(now).atZone(RHYTHM_ZONE).getHour();
+    final double rate = settings.personsPerSecond() * TrafficModel.DAILY_RHYTHM[hour];
+    return Math.max(1, Math.round(-Math.log(1 - random.nextDouble()) / rate * 1000));
+  }
+
+  private static SpecificRecord withEcosystem(final SpecificRecord event, final Ecosystem ecosystem) {
+    final SpecificRecord copy = (SpecificRecord) SpecificData.get().deepCopy(event.getSchema(), event);
+    copy.put(1, ecosystem);
+    return copy;
+  }
+
+  private byte[] garbage() {
+    final byte[] bytes = new byte[1 + random.nextInt(40)];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) random.nextInt(256);
+    }
+    return bytes;
+  }
+
+  private static String msgId(final int campaignIndex, final int article) {
+    return "22474836" + String.format("%02d", 10 + campaignIndex) + "_" + article;
+  }
+
+  private String id(final String prefix, final int length) {
+    final StringBuilder id = new StringBuilder(prefix);
+    for (int i = 0; i < length; i++) {
+      id.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+    }
+    return id.toString();
+  }
+
+  private long seconds(final int from, final int to) {
+    return (from + random.nextInt(to - from + 1)) * 1000L + random.nextInt(1000);
+  }
+
+  private int pick(final double[] weights) {
+    double total = 0;
+    for (final double w : weights) {
+      total += w;
+    }
+    double roll = random.nextDouble() * total;
+    for (int i = 0; i < weights.length; i++) {
+      roll -= weights[i];
+      if (roll < 0) {
+        return i;
+      }
+    }
+    return weights.length - 1;
+  }
+
+  private double gaussian() {
+    // Box-Muller from the seeded source, so every run draws the same numbers.
+    final double u = 1 - random.nextDouble();
+    final double v = random.nextDouble();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Every record, for tests and small runs. */
+  public List<Generated> toList() {
+    final List<Generated> all = new ArrayList<>();
+    forEachRemaining(all::add);
+    return all;
+  }
+}
