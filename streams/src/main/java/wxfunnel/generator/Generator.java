@@ -153,7 +153,7 @@ public final class Generator implements Iterator<Generated> {
     final double payRate = campaign.payRate() * (dropped ? TrafficModel.DROP_KEEPS : 1);
     boolean pays = random.nextDouble() < TrafficModel.PAY_WITHOUT_COUPON;
     if (random.nextDouble() < couponRate) {
-      time += seconds(10, 300);
+      time += seconds(5, 120);
       final CouponClick coupon = coupon(person, time, c, campaign.id());
       emit(EcoTopic.COUPON_CLICKS, person, coupon, time);
       if (random.nextDouble() < TrafficModel.CARD_PUSH_RETRIED) {
@@ -164,7 +164,7 @@ public final class Generator implements Iterator<Generated> {
       pays = random.nextDouble() < payRate;
     }
     if (pays) {
-      time += seconds(10, 600);
+      time += seconds(5, 180);
       final Payment payment = payment(person, time);
       emit(EcoTopic.PAYMENTS, person, payment, time);
       if (random.nextDouble() < TrafficModel.PAYMENT_RETRIED) {

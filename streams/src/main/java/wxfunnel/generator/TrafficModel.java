@@ -11,7 +11,7 @@ import wxfunnel.events.TradeType;
  * campaigns they meet and how each converts, how they pay, and how the platforms deliver (WeChat
  * Pay retries its notifications on its published schedule).
  */
-final class TrafficModel {
+public final class TrafficModel {
 
   private TrafficModel() {}
 
@@ -32,7 +32,8 @@ final class TrafficModel {
   static final double WRONG_ECOSYSTEM = 0.001;
   /** The injected drop keeps this share of a campaign's payers, and half its coupon takers. */
   static final double DROP_KEEPS = 0.1;
-  static final int EVENTS_PER_PERSON = 4;
+  /** Records a person brings, on average, in their first hour. */
+  public static final double EVENTS_PER_PERSON = 2;
 
   /** WeChat Pay's notification retries, after the first: 15 s, 15 s, 30 s, 3 min, 10 min, ... 6 h (24 h 4 min in all). */
   static final List<Duration> PAY_RETRY_WAITS = List.of(Duration.ofSeconds(15), Duration.ofSeconds(15),

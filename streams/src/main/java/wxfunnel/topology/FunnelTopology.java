@@ -1,6 +1,7 @@
 package wxfunnel.topology;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -37,6 +38,9 @@ import wxfunnel.topics.EcoTopic;
  */
 public final class FunnelTopology {
 
+  private static final String BY_PERSON = "by-person";
+  private static final String BY_FUNNEL_ROW = "by-funnel-row";
+
   private FunnelTopology() {}
 
   public static Topology build(final Ecosystem ecosystem, final FunnelConfig config, final AvroSerdes serdes) {
@@ -68,7 +72,7 @@ public final class FunnelTopology {
     // Re-keyed by person, so one task sees all of a person's events, in event time.
     final Map<String, KStream<String, Routed>> outcomes = checked.get(names.of("intake-accepted"))
         .mapValues(value -> ((Routed.Accepted) value).event(), Named.as(names.of("unwrap")))
-        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of("by-person")))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(BY_PERSON)))
         .mapValues(event -> (Routed) new Routed.Accepted(event), Named.as(names.of("wrap")))
         .process(() -> new PersonProcessor(ecosystem, config, stores), Named.as(names.of("person")),
             stores.dedup(), stores.persons(), stores.expiry(), stores.ledger())
@@ -86,13 +90,20 @@ public final class FunnelTopology {
     // Funnel rows are summed per campaign and cohort day, from every person's changes.
     outcomes.get(names.of("person-changed"))
         .mapValues(value -> ((Routed.Changed) value).delta(), Named.as(names.of("delta")))
-        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(FunnelDelta.class)).withName(names.of("by-funnel-row")))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(FunnelDelta.class)).withName(names.of(BY_FUNNEL_ROW)))
         .mapValues(delta -> (Routed) new Routed.Changed(delta), Named.as(names.of("wrap-delta")))
         .process(() -> new FunnelRowsProcessor(ecosystem, config, names.of("funnel-rows")), Named.as(names.of("funnel")),
             names.of("funnel-rows"))
         .to(names.topic(EcoTopic.FUNNEL),
             Produced.with(Serdes.String(), serdes.value(FunnelRow.class)).withName(names.of("funnel-sink")));
     return builder.build();
+  }
+
+  /** The repartition topics of an ecosystem's processor, as named on the broker. */
+  public static List<String> repartitionTopics(final Ecosystem ecosystem) {
+    final Names names = new Names(ecosystem);
+    return List.of(names.applicationId() + "-" + names.of(BY_PERSON) + "-repartition",
+        names.applicationId() + "-" + names.of(BY_FUNNEL_ROW) + "-repartition");
   }
 
   private static <T extends SpecificRecord> KStream<String, Routed> intake(final StreamsBuilder builder, final Input<T> input,

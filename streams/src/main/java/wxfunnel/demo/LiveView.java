@@ -1,0 +1,54 @@
+package wxfunnel.demo;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The terminal view: Weixin and WeChat side by side, top campaigns first. */
+final class LiveView {
+
+  static final int TOP_CAMPAIGNS = 6;
+  private static final int COLUMN = 62;
+
+  private LiveView() {}
+
+  /** Both ecosystems side by side, with the sent rate of each. */
+  static String render(final Summary summary, final Map<String, Double> sentPerSecond, final String header) {
+    final List<String> left = block("weixin", summary.ecosystems().get("weixin"), sentPerSecond.getOrDefault("weixin", 0.0));
+    final List<String> right = block("wechat", summary.ecosystems().get("wechat"), sentPerSecond.getOrDefault("wechat", 0.0));
+    final StringBuilder out = new StringBuilder(header).append('\n');
+    for (int i = 0; i < Math.max(left.size(), right.size()); i++) {
+      final String l = i < left.size() ? left.get(i) : "";
+      final String r = i < right.size() ? right.get(i) : "";
+      out.append(String.format("%-" + COLUMN + "s  %s%n", l, r));
+    }
+    return out.toString();
+  }
+
+  private static List<String> block(final String name, final Summary.Ecosystem eco, final double rate) {
+    final List<String> lines = new ArrayList<>();
+    lines.add(String.format("%s  %,.0f events/s  conversions %,d  DLQ %,d", name.toUpperCase(), rate,
+        eco.conversionCount(), eco.deadLetterCount()));
+    lines.add(String.format("  %-16s %7s %7s %6s %6s  %s", "campaign", "touched", "coupon", "paid", "conv", "GMV"));
+    eco.campaigns().entrySet().stream()
+        .sorted(Comparator.comparingLong((Map.Entry<String, Summary.Campaign> e) -> -e.getValue().touched()).thenComparing(Map.Entry::getKey))
+        .limit(TOP_CAMPAIGNS)
+        .forEach(e -> lines.add(String.format("  %-16.16s %7d %7d %6d %5.1f%%  %s", e.getKey(), e.getValue().touched(),
+            e.getValue().coupon(), e.getValue().paid(), 100 * e.getValue().conversionRate(), money(e.getValue().gmv()))));
+    if (!eco.deadLetters().isEmpty()) {
+      lines.add("  DLQ: " + eco.deadLetters().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+          .collect(Collectors.joining(", ")));
+    }
+    return lines;
+  }
+
+  /** Minor units as major ones, e.g. {@code CNY 1,234.50}; JPY has no minor unit. */
+  static String money(final Map<String, Long> gmv) {
+    return gmv.entrySet().stream()
+        .map(e -> e.getKey().equals("JPY") ? String.format("JPY %,d", e.getValue())
+            : String.format("%s %,.2f", e.getKey(), e.getValue() / 100.0))
+        .collect(Collectors.joining(" "));
+  }
+}
