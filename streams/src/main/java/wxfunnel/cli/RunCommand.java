@@ -1,6 +1,7 @@
 package wxfunnel.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.metrics.CommittedMetrics;
+import wxfunnel.metrics.MetricsServer;
+import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.topics.EcoTopic;
 
@@ -49,17 +53,41 @@ final class RunCommand implements Callable<Integer> {
       description = "Local state; each ecosystem uses its own subdirectory (default: ${DEFAULT-VALUE}).")
   Path stateDir;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9464",
+      description = "Port of /metrics and /health, 0 for any free port (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "0.0.0.0",
+      description = "Address /metrics and /health listen on (default: ${DEFAULT-VALUE}).")
+  String metricsHost;
+
+  @Option(names = "--top-campaigns", paramLabel = "N", defaultValue = "" + CommittedMetrics.DEFAULT_TOP_CAMPAIGNS,
+      description = "Campaigns with a metrics label of their own; the rest are 'other' (default: ${DEFAULT-VALUE}).")
+  int topCampaigns;
+
   @Override
-  public Integer call() throws InterruptedException {
-    final List<FunnelProcessor> processors = new ArrayList<>();
+  public Integer call() throws Exception {
+    final List<AutoCloseable> running = new ArrayList<>();
     final CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      processors.forEach(FunnelProcessor::close);
+      for (int i = running.size() - 1; i >= 0; i--) {
+        try {
+          running.get(i).close();
+        } catch (Exception e) {
+          // Stopping: close the rest.
+        }
+      }
       stopped.countDown();
     }, "wxfunnel-run-shutdown"));
+    final MetricsServer metrics = MetricsServer.start(metricsHost, metricsPort);
+    running.add(metrics);
     for (final Ecosystem eco : ecosystems) {
-      processors.add(FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir));
-      System.out.println(EcoTopic.prefix(eco) + " processor started");
+      final FunnelProcessor processor = FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir);
+      running.add(processor);
+      metrics.watch(processor);
+      processor.awaitRunning(Duration.ofMinutes(5));
+      running.add(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)), metrics.registry(), topCampaigns));
+      System.out.println(EcoTopic.prefix(eco) + " processor running; metrics at " + metrics.url() + "/metrics");
     }
     stopped.await();
     return 0;

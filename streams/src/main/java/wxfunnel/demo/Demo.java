@@ -23,6 +23,7 @@ import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficModel;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalStack;
+import wxfunnel.metrics.CommittedMetrics;
 import wxfunnel.metrics.MetricsServer;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.FunnelProcessor;
@@ -50,6 +51,7 @@ public final class Demo {
   private static final Duration REFRESH = Duration.ofSeconds(2);
   private static final Duration PLAIN_REFRESH = Duration.ofSeconds(10);
   private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
+  private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
   private static final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Demo() {}
@@ -72,10 +74,20 @@ public final class Demo {
           processors.add(processor);
           metrics.watch(processor);
         }
-        out.println("metrics=" + metrics.url() + "/metrics health=" + metrics.url() + "/health");
-        final Summary summary = play(options, stack, began, stop);
-        report(options, summary);
-        return summary;
+        final List<CommittedMetrics> business = new ArrayList<>();
+        try {
+          for (final FunnelProcessor processor : processors) {
+            processor.awaitRunning(STARTUP_TIMEOUT);
+            business.add(CommittedMetrics.start(processor.ecosystem(), stack.kafka().clientConfig(),
+                new RegistryClient(stack.registryUrl()), metrics.registry(), CommittedMetrics.DEFAULT_TOP_CAMPAIGNS));
+          }
+          out.println("metrics=" + metrics.url() + "/metrics health=" + metrics.url() + "/health");
+          final Summary summary = play(options, stack, began, stop);
+          report(options, summary);
+          return summary;
+        } finally {
+          business.forEach(CommittedMetrics::close);
+        }
       } finally {
         processors.forEach(FunnelProcessor::close);
       }

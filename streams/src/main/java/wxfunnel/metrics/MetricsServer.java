@@ -2,6 +2,7 @@ package wxfunnel.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -58,6 +59,9 @@ public final class MetricsServer implements AutoCloseable {
     metrics.bindTo(registry);
     binders.add(metrics);
     processors.add(processor);
+    Gauge.builder("wxfunnel.processor.running", processor, p -> p.isRunning() ? 1 : 0)
+        .description("1 while the ecosystem's processor is RUNNING")
+        .tag("ecosystem", EcoTopic.prefix(processor.ecosystem())).register(registry);
   }
 
   public PrometheusMeterRegistry registry() {

@@ -62,6 +62,17 @@ public final class FunnelProcessor implements AutoCloseable {
     return streams;
   }
 
+  /** Waits until the processor runs (its internal topics then exist); fails if it does not within {@code timeout}. */
+  public void awaitRunning(final Duration timeout) throws InterruptedException {
+    final long deadline = System.nanoTime() + timeout.toNanos();
+    while (!isRunning()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(ecosystem + " processor is " + streams.state() + " after " + timeout);
+      }
+      Thread.sleep(100);
+    }
+  }
+
   public boolean isRunning() {
     return streams.state() == KafkaStreams.State.RUNNING;
   }

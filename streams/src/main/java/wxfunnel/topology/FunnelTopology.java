@@ -39,6 +39,7 @@ import wxfunnel.topics.EcoTopic;
 public final class FunnelTopology {
 
   private static final String BY_PERSON = "by-person";
+  private static final String LEDGER = "ledger";
   private static final String BY_FUNNEL_ROW = "by-funnel-row";
 
   private FunnelTopology() {}
@@ -47,7 +48,7 @@ public final class FunnelTopology {
     final Names names = new Names(ecosystem);
     final StreamsBuilder builder = new StreamsBuilder();
     final PersonProcessor.StoreNames stores = new PersonProcessor.StoreNames(names.of("dedup"), names.of("persons"),
-        names.of("person-expiry"), names.of("ledger"), names.of("catalog"));
+        names.of("person-expiry"), names.of(LEDGER), names.of("catalog"));
     addStores(builder, config, stores, names);
 
     // The catalog resolves a touch's campaign from its article, in whatever task the person lands.
@@ -97,6 +98,12 @@ public final class FunnelTopology {
         .to(names.topic(EcoTopic.FUNNEL),
             Produced.with(Serdes.String(), serdes.value(FunnelRow.class)).withName(names.of("funnel-sink")));
     return builder.build();
+  }
+
+  /** The changelog of the ledger store, as named on the broker: the committed counts of every outcome. */
+  public static String ledgerChangelog(final Ecosystem ecosystem) {
+    final Names names = new Names(ecosystem);
+    return names.applicationId() + "-" + names.of(LEDGER) + "-changelog";
   }
 
   /** The repartition topics of an ecosystem's processor, as named on the broker. */
