@@ -30,7 +30,6 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import wxfunnel.events.ArticleRead;
@@ -41,6 +40,7 @@ import wxfunnel.events.TradeType;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryServer;
 import wxfunnel.testing.SharedKafka;
+import wxfunnel.testing.Tools;
 
 /**
  * Compatibility proven against code no one here wrote: Confluent's own JavaScript Avro serde
@@ -61,7 +61,7 @@ class ConfluentJavaScriptInteropTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    requireNode();
+    Tools.require("node", "the Confluent JavaScript interop test needs Node.js and npm");
     if (!Files.isDirectory(INTEROP.resolve("node_modules"))) {
       run(List.of("npm", "ci", "--no-audit", "--no-fund"), null);
     }
@@ -187,20 +187,6 @@ class ConfluentJavaScriptInteropTest {
     }
     assertThat(process.exitValue()).as("%s failed: %s", String.join(" ", command), Files.readString(err)).isZero();
     return Files.readString(out);
-  }
-
-  private static void requireNode() {
-    boolean present;
-    try {
-      present = new ProcessBuilder("node", "--version").redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
-    } catch (IOException | InterruptedException e) {
-      present = false;
-    }
-    final String reason = "Node.js is not on PATH: the Confluent JavaScript interop test needs node and npm";
-    if (System.getenv("CI") != null) {
-      assertThat(present).as(reason).isTrue();
-    }
-    Assumptions.assumeTrue(present, reason);
   }
 
   private static ArticleRead read(final String eventId, final String unionid, final String campaign) {
