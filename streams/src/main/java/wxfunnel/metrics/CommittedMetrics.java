@@ -96,8 +96,10 @@ public final class CommittedMetrics implements AutoCloseable {
     this.gmv = gauge(meters, "wxfunnel.gmv", "Money paid by the funnel's paid users, in minor units of currency");
     this.conversionsByStatus = gauge(meters, "wxfunnel.conversions", "Payments, by attribution status");
     this.attributed = gauge(meters, "wxfunnel.attributed.conversions", "Payments credited to each campaign, per attribution model");
-    this.timeToConvert = gauge(meters, "wxfunnel.time.to.convert.seconds.bucket",
-        "Payments whose last touch came at most le seconds before them (cumulative histogram)");
+    // Cumulative bucket counts by le, as histogram_quantile() reads them; gauges, since a revised
+    // conversion moves between buckets.
+    this.timeToConvert = gauge(meters, "wxfunnel.time.to.convert.seconds",
+        "Payments whose last touch came at most le seconds before them (cumulative histogram buckets)");
     this.deadLetterRecords = gauge(meters, "wxfunnel.dlq.records", "Records in the dead-letter queue, by reason");
     this.events = gauge(meters, "wxfunnel.events", "Valid input events, by type and outcome (accepted, duplicate, late)");
     Gauge.builder("wxfunnel.outputs.last.seen.seconds", lastOutputMillis, v -> v.get() / 1000.0)

@@ -1,18 +1,27 @@
 package wxfunnel.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,9 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.cli.Main;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.FunnelRow;
+import wxfunnel.generator.Generator;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.testing.Http;
+import wxfunnel.topology.Input;
 
 /** A short demo run, as users start it, checked against the outputs it committed. */
 class DemoTest {
@@ -39,11 +51,14 @@ class DemoTest {
   @Test
   void aShortRunExitsZeroAndItsSummaryIsWhatTheCommittedOutputsSay() throws Exception {
     final Path summaryFile = dir.resolve("summary.json");
+    final int metricsPort = freePort();
+    final CompletableFuture<String> scrape = CompletableFuture.supplyAsync(() -> lastScrape(metricsPort));
 
     final int exit = Main.run("demo", "--duration", "20s", "--rate", "150", "--seed", "7", "--backfill", "30s",
-        "--metrics-port", "0", "--data-dir", dir.toString(), "--summary-file", summaryFile.toString());
+        "--metrics-port", String.valueOf(metricsPort), "--data-dir", dir.toString(), "--summary-file", summaryFile.toString());
 
     assertThat(exit).isZero();
+    assertNoUserIdAndBoundedSeries(scrape.get(10, TimeUnit.SECONDS));
     final JsonNode summary = json.readTree(summaryFile.toFile());
     assertThat(summary.at("/ecosystems/weixin/campaigns/double11-2026/touched").asLong()).isPositive();
     assertThat(summary.at("/ecosystems/wechat/campaigns").size()).isEqualTo(4);
@@ -51,6 +66,58 @@ class DemoTest {
     try (LocalStack stack = LocalStack.start(dir.resolve("local"), 0, 0)) {
       // Compared as parsed JSON text, so that 7 and 7L read the same.
       assertThat(summary).isEqualTo(json.readTree(committed(stack).toString()));
+    }
+  }
+
+  /**
+   * /metrics names no person: none of the openids and unionids of the demo's traffic (the same
+   * seed draws the same people first) appears; and every metric has a bounded number of series.
+   */
+  private static void assertNoUserIdAndBoundedSeries(final String metrics) {
+    final Set<String> ids = new HashSet<>();
+    new Generator(Generator.Settings.of(7, 2_000)).forEachRemaining(record -> {
+      if (!record.isMalformed() && !record.topic().endsWith(".content")) {
+        final Input.Common common = Input.common(record.value());
+        ids.add(common.openid());
+        if (common.unionid() != null) {
+          ids.add(common.unionid());
+        }
+      }
+    });
+    assertThat(ids).hasSizeGreaterThan(1_000);
+    assertThat(ids).noneMatch(metrics::contains);
+    assertThat(metrics).doesNotContain("openid").doesNotContain("unionid");
+
+    final Map<String, Long> seriesPerMetric = metrics.lines().filter(line -> !line.startsWith("#") && !line.isBlank())
+        .collect(Collectors.groupingBy(line -> line.split("[{ ]")[0], TreeMap::new, Collectors.counting()));
+    assertThat(seriesPerMetric).containsKeys("wxfunnel_funnel_users", "wxfunnel_conversions", "wxfunnel_dlq_records",
+        "wxfunnel_events", "wxfunnel_time_to_convert_seconds", "wxfunnel_attributed_conversions",
+        "kafka_stream_alive_stream_threads", "wxfunnel_processor_running");
+    // Two ecosystems x (20 top campaigns + other) x 3 steps at most, and so on.
+    assertThat(seriesPerMetric.get("wxfunnel_funnel_users")).isLessThanOrEqualTo(2 * 21 * 3);
+    assertThat(seriesPerMetric.get("wxfunnel_attributed_conversions")).isLessThanOrEqualTo(2 * 4 * 22);
+    assertThat(seriesPerMetric.get("wxfunnel_time_to_convert_seconds")).isEqualTo(2 * 12);
+    assertThat(seriesPerMetric.values()).allMatch(count -> count <= 500);
+  }
+
+  /** Scrapes /metrics each second while it answers; returns the last scrape before the demo closed it. */
+  private static String lastScrape(final int port) {
+    final String url = "http://127.0.0.1:" + port + "/metrics";
+    final AtomicReference<String> last = new AtomicReference<>();
+    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+      try {
+        last.set(Http.get(url));
+        return false;
+      } catch (IOException e) {
+        return last.get() != null;
+      }
+    });
+    return last.get();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
     }
   }
 

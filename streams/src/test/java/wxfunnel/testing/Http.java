@@ -37,6 +37,16 @@ public final class Http {
     }
   }
 
+  /** The body of a GET, whatever its type; fails on a non-2xx status. */
+  public static String get(final String url) throws IOException, InterruptedException {
+    final HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() / 100 != 2) {
+      throw new IOException("GET " + url + ": HTTP " + response.statusCode());
+    }
+    return response.body();
+  }
+
   /** {@code {"schema": "<schema>"}} with the schema JSON-escaped. */
   public static String schemaBody(final String schema) {
     return json.createObjectNode().put("schema", schema).toString();
