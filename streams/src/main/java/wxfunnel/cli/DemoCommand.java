@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import wxfunnel.demo.Demo;
+import wxfunnel.demo.LocalPrometheus;
 
 /** {@code wxfunnel demo}: the main job, with nothing installed. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -65,8 +66,8 @@ final class DemoCommand implements Callable<Integer> {
     }, "wxfunnel-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      Demo.run(new Demo.Options(duration, rate, seed, injectDropAt, prometheus, metricsPort, dir, backfill, summaryFile,
-          System.out), stop);
+      Demo.run(new Demo.Options(duration, rate, seed, injectDropAt, prometheus ? LocalPrometheus.Settings.defaults() : null,
+          metricsPort, dir, backfill, summaryFile, System.out), stop);
       return 0;
     } finally {
       finished.countDown();

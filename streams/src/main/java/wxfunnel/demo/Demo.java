@@ -41,10 +41,11 @@ public final class Demo {
    * @param duration how long to run; null until stopped
    * @param rate records per second, roughly
    * @param injectDropAt after this long, the drop campaign converts far worse; null never
+   * @param prometheus a local Prometheus to start with it; null for none
    * @param backfill how much traffic from before the start to send at once, so the view fills quickly
    * @param summaryFile where to write the final summary as JSON; null for nowhere
    */
-  public record Options(Duration duration, double rate, long seed, Duration injectDropAt, boolean prometheus,
+  public record Options(Duration duration, double rate, long seed, Duration injectDropAt, LocalPrometheus.Settings prometheus,
       int metricsPort, Path dataDir, Duration backfill, Path summaryFile, PrintStream out) {}
 
   private static final int PARTITIONS = 3;
@@ -67,7 +68,8 @@ public final class Demo {
       }
       final List<FunnelProcessor> processors = new ArrayList<>();
       try (MetricsServer metrics = MetricsServer.start("127.0.0.1", options.metricsPort());
-          LocalPrometheus prometheus = options.prometheus() ? LocalPrometheus.start(options.dataDir(), metrics.port(), out) : null) {
+          LocalPrometheus prometheus = options.prometheus() == null ? null
+              : LocalPrometheus.start(options.prometheus(), options.dataDir(), metrics.port(), out)) {
         for (final Ecosystem eco : Ecosystem.values()) {
           final FunnelProcessor processor = FunnelProcessor.start(eco, FunnelConfig.defaults(eco),
               new HashMap<>(stack.kafka().clientConfig()), stack.registryUrl(), options.dataDir().resolve("state"));

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -13,10 +14,20 @@ import java.util.stream.Stream;
  * A local Prometheus scraping the demo, with the project's alert rules, when the {@code
  * prometheus} binary is on PATH (Debian: {@code apt-get install prometheus}).
  */
-final class LocalPrometheus implements AutoCloseable {
+public final class LocalPrometheus implements AutoCloseable {
 
-  static final int PORT = 9090;
-  private static final Path RULES = Path.of("prometheus", "rules");
+  /**
+   * Where it listens, which rules it loads, and how often it scrapes and evaluates.
+   *
+   * @param rules a folder of rule files, loaded when it exists
+   */
+  public record Settings(int port, Path rules, Duration interval) {
+
+    /** Port 9090, the rules of the working directory's prometheus/rules, every 5 s. */
+    public static Settings defaults() {
+      return new Settings(9090, Path.of("prometheus", "rules"), Duration.ofSeconds(5));
+    }
+  }
 
   private final Process process;
 
@@ -25,25 +36,27 @@ final class LocalPrometheus implements AutoCloseable {
   }
 
   /** Starts Prometheus, or says why not and returns null. */
-  static LocalPrometheus start(final Path dataDir, final int metricsPort, final PrintStream out) throws IOException {
+  static LocalPrometheus start(final Settings settings, final Path dataDir, final int metricsPort, final PrintStream out)
+      throws IOException {
     final Path binary = onPath("prometheus");
     if (binary == null) {
       out.println("prometheus is not on PATH, so no local Prometheus (Debian: apt-get install prometheus)");
       return null;
     }
     final Path dir = Files.createDirectories(dataDir.resolve("prometheus"));
+    final long seconds = settings.interval().toSeconds();
     final StringBuilder config = new StringBuilder()
-        .append("global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\n")
+        .append("global:\n  scrape_interval: ").append(seconds).append("s\n  evaluation_interval: ").append(seconds).append("s\n")
         .append("scrape_configs:\n  - job_name: wxfunnel\n    static_configs:\n      - targets: ['127.0.0.1:")
         .append(metricsPort).append("']\n");
-    if (Files.isDirectory(RULES)) {
-      config.append("rule_files:\n  - '").append(RULES.toAbsolutePath()).append("/*.yml'\n");
+    if (Files.isDirectory(settings.rules())) {
+      config.append("rule_files:\n  - '").append(settings.rules().toAbsolutePath()).append("/*.yml'\n");
     }
     final Path file = Files.writeString(dir.resolve("prometheus.yml"), config);
     final Process process = new ProcessBuilder(List.of(binary.toString(), "--config.file=" + file,
-        "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + PORT))
+        "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + settings.port()))
         .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-    out.println("prometheus=http://127.0.0.1:" + PORT + " (log: " + dir.resolve("prometheus.log") + ")");
+    out.println("prometheus=http://127.0.0.1:" + settings.port() + " (log: " + dir.resolve("prometheus.log") + ")");
     return new LocalPrometheus(process);
   }
 

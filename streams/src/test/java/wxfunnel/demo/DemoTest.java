@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +38,7 @@ import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.testing.Http;
+import wxfunnel.testing.Ports;
 import wxfunnel.topology.Input;
 
 /** A short demo run, as users start it, checked against the outputs it committed. */
@@ -52,7 +52,7 @@ class DemoTest {
   @Test
   void aShortRunExitsZeroAndItsSummaryIsWhatTheCommittedOutputsSay() throws Exception {
     final Path summaryFile = dir.resolve("summary.json");
-    final int metricsPort = freePort();
+    final int metricsPort = Ports.free();
     final CompletableFuture<String> scrape = CompletableFuture.supplyAsync(() -> lastScrape(metricsPort));
 
     final int exit = Main.run("demo", "--duration", "20s", "--rate", "150", "--seed", "7", "--backfill", "30s",
@@ -115,12 +115,6 @@ class DemoTest {
       }
     });
     return last.get();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /** The summary a read_committed consumer computes from the output topics. */

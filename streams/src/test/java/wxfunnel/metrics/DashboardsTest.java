@@ -27,7 +27,7 @@ public class DashboardsTest {
       "reason", "outcome", "status", "without", "on", "ignoring", "avg", "count");
   private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
 
-  static List<JsonNode> dashboards() throws IOException {
+  public static List<JsonNode> dashboards() throws IOException {
     final List<JsonNode> all = new ArrayList<>();
     try (Stream<Path> files = Files.list(Tools.repo().resolve("grafana/dashboards"))) {
       for (final Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
@@ -38,7 +38,7 @@ public class DashboardsTest {
   }
 
   /** Every panel query, as Grafana would send it for one choice of the variables. */
-  static List<String> queries(final String ecosystem, final String campaign) throws IOException {
+  public static List<String> queries(final String ecosystem, final String campaign) throws IOException {
     final List<String> queries = new ArrayList<>();
     for (final JsonNode dashboard : dashboards()) {
       for (final JsonNode panel : dashboard.get("panels")) {
