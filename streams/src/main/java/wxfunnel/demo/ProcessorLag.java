@@ -17,7 +17,7 @@ import wxfunnel.topology.FunnelTopology;
 import wxfunnel.topology.Names;
 
 /** How far an ecosystem's processor is behind the end of everything it reads. */
-final class ProcessorLag {
+public final class ProcessorLag {
 
   private static final List<EcoTopic> INPUTS = List.of(EcoTopic.READS, EcoTopic.SCANS, EcoTopic.COUPON_CLICKS, EcoTopic.PAYMENTS);
 
@@ -28,7 +28,7 @@ final class ProcessorLag {
    * topics. Streams writes repartition topics in transactions, so their last offset may be a
    * commit marker rather than a record: that one is not lag.
    */
-  static long of(final Admin admin, final Ecosystem ecosystem) throws Exception {
+  public static long of(final Admin admin, final Ecosystem ecosystem) throws Exception {
     final Names names = new Names(ecosystem);
     final List<String> inputs = INPUTS.stream().map(names::topic).toList();
     final List<String> internal = FunnelTopology.repartitionTopics(ecosystem);
