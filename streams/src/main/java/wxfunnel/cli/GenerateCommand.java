@@ -2,6 +2,8 @@ package wxfunnel.cli;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,6 +20,7 @@ import wxfunnel.generator.TrafficSender;
 final class GenerateCommand implements Callable<Integer> {
 
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(2);
+  private static final ZoneId BEIJING = ZoneId.of("Asia/Shanghai");
 
   @Mixin
   ClientOptions client;
@@ -35,7 +38,8 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Ecosystem(s) to generate for (default: ${DEFAULT-VALUE}).")
   Set<Ecosystem> ecosystems;
 
-  @Option(names = "--start", paramLabel = "INSTANT", description = "Simulated time of the first arrival, ISO-8601 (default: 2026-11-11T00:00:00+08:00).")
+  @Option(names = "--start", paramLabel = "INSTANT",
+      description = "Simulated time of the first arrival, ISO-8601 (default: today 00:00 in Beijing; give it for the same bytes on another day).")
   Instant start;
 
   @Option(names = "--persons-per-second", paramLabel = "N", defaultValue = "2",
@@ -45,7 +49,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     final Generator generator = new Generator(Generator.Settings.of(seed, events).withEcosystems(ecosystems)
-        .withPersonsPerSecond(personsPerSecond).withStart(start == null ? Generator.Settings.DEFAULT_START : start));
+        .withPersonsPerSecond(personsPerSecond).withStart(start == null ? todayInBeijing() : start));
     try (TrafficSender sender = new TrafficSender(client.kafkaConfig(), client.registry())) {
       final long began = System.nanoTime();
       long reported = began;
@@ -64,6 +68,11 @@ final class GenerateCommand implements Callable<Integer> {
       progress(sent, began);
     }
     return 0;
+  }
+
+  /** Recent enough for the brokers' time-based retention to keep what is generated. */
+  private static Instant todayInBeijing() {
+    return LocalDate.now(BEIJING).atStartOfDay(BEIJING).toInstant();
   }
 
   private void pace(final long began, final long sent) {

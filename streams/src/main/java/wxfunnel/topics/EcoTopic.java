@@ -1,6 +1,8 @@
 package wxfunnel.topics;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.config.TopicConfig;
 import wxfunnel.events.Ecosystem;
 
@@ -10,31 +12,36 @@ import wxfunnel.events.Ecosystem;
  */
 public enum EcoTopic {
   /** Key: person key (any key accepted; re-keyed). Value: {@code ArticleRead}. Cleanup: delete. */
-  READS("reads", TopicConfig.CLEANUP_POLICY_DELETE),
+  READS("reads", TopicConfig.CLEANUP_POLICY_DELETE, Map.of()),
   /** Key: person key. Value: {@code QrScan}. Cleanup: delete. */
-  SCANS("scans", TopicConfig.CLEANUP_POLICY_DELETE),
+  SCANS("scans", TopicConfig.CLEANUP_POLICY_DELETE, Map.of()),
   /** Key: person key. Value: {@code CouponClick}. Cleanup: delete. */
-  COUPON_CLICKS("coupon-clicks", TopicConfig.CLEANUP_POLICY_DELETE),
+  COUPON_CLICKS("coupon-clicks", TopicConfig.CLEANUP_POLICY_DELETE, Map.of()),
   /** Key: person key. Value: {@code Payment}. Cleanup: delete. */
-  PAYMENTS("payments", TopicConfig.CLEANUP_POLICY_DELETE),
+  PAYMENTS("payments", TopicConfig.CLEANUP_POLICY_DELETE, Map.of()),
   /** Key: {@code msg_id}. Value: {@code Article}, the catalog of published articles. Cleanup: compact. */
-  CONTENT("content", TopicConfig.CLEANUP_POLICY_COMPACT),
+  CONTENT("content", TopicConfig.CLEANUP_POLICY_COMPACT, Map.of()),
   /** Key: {@code transaction_id}. Value: {@code Conversion}. Cleanup: compact. */
-  CONVERSIONS("conversions", TopicConfig.CLEANUP_POLICY_COMPACT),
+  CONVERSIONS("conversions", TopicConfig.CLEANUP_POLICY_COMPACT, Map.of()),
   /** Key: {@code campaign_id} + cohort day. Value: {@code FunnelRow}. Cleanup: compact. */
-  FUNNEL("funnel", TopicConfig.CLEANUP_POLICY_COMPACT),
+  FUNNEL("funnel", TopicConfig.CLEANUP_POLICY_COMPACT, Map.of()),
   /**
    * Key: the original key. Value: the original bytes, with headers {@code wxfunnel.reason}, {@code
-   * wxfunnel.error} and {@code wxfunnel.source.topic/partition/offset}. Cleanup: delete.
+   * wxfunnel.error} and {@code wxfunnel.source.topic/partition/offset}. Cleanup: delete, timed from
+   * when a record was dead-lettered (LogAppendTime), not from its original timestamp.
    */
-  DLQ("dlq", TopicConfig.CLEANUP_POLICY_DELETE);
+  DLQ("dlq", TopicConfig.CLEANUP_POLICY_DELETE, Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"));
 
   private final String suffix;
   private final String cleanupPolicy;
+  private final Map<String, String> configs;
 
-  EcoTopic(final String suffix, final String cleanupPolicy) {
+  EcoTopic(final String suffix, final String cleanupPolicy, final Map<String, String> otherConfigs) {
     this.suffix = suffix;
     this.cleanupPolicy = cleanupPolicy;
+    final Map<String, String> all = new TreeMap<>(otherConfigs);
+    all.put(TopicConfig.CLEANUP_POLICY_CONFIG, cleanupPolicy);
+    this.configs = Map.copyOf(all);
   }
 
   /** {@code wechat} or {@code weixin}: the prefix of every topic, and the ACL prefix, of one ecosystem. */
@@ -53,5 +60,10 @@ public enum EcoTopic {
 
   public String cleanupPolicy() {
     return cleanupPolicy;
+  }
+
+  /** The topic configs the contract sets: its cleanup policy, and for the DLQ its timestamp type. */
+  public Map<String, String> configs() {
+    return configs;
   }
 }

@@ -47,7 +47,7 @@ public final class TopicAdmin implements AutoCloseable {
       for (final EcoTopic topic : EcoTopic.values()) {
         if (!existing.contains(topic.topic(eco))) {
           missing.add(new NewTopic(topic.topic(eco), partitions, replicas)
-              .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, topic.cleanupPolicy())));
+              .configs(topic.configs()));
         }
       }
     }
