@@ -49,6 +49,7 @@ public final class CommittedMetrics implements AutoCloseable {
 
   public static final int DEFAULT_TOP_CAMPAIGNS = 20;
   public static final String OTHER = "other";
+  private static final Set<String> OUTCOMES = Set.of("accepted", "duplicate", "late");
   static final double[] TIME_TO_CONVERT_BUCKETS = {60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400,
       3 * 86_400, 7 * 86_400};
   private static final Logger log = LoggerFactory.getLogger(CommittedMetrics.class);
@@ -238,7 +239,7 @@ public final class CommittedMetrics implements AutoCloseable {
     ledger.forEach((partitionAndKey, count) -> {
       final String key = partitionAndKey.substring(partitionAndKey.indexOf('/') + 1);
       final int dot = key.indexOf('.');
-      if (dot > 0) {
+      if (dot > 0 && OUTCOMES.contains(key.substring(0, dot))) {
         outcomes.merge(List.of(key.substring(0, dot), key.substring(dot + 1).toLowerCase(Locale.ROOT)), (double) count, Double::sum);
       }
     });

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -30,9 +32,12 @@ import wxfunnel.internal.Touch;
  * the person's funnel entries. A person's state lives only as long as it can change an output;
  * a sweep, each minute of event time, removes the persons whose horizon has passed.
  *
- * <p>Its clock is the largest event time it has accepted (kept in the ledger as {@value #CLOCK},
- * so a restart resumes it): rejected or duplicate records, and the timestamps producers put on
- * records, never move it.
+ * <p>Its clock is a low watermark: for each upstream task (one per input partition) the largest
+ * event time it has sent, and of those the smallest. Upstream tasks work through their inputs at
+ * their own pace (a backlog, a replay), so one that runs ahead cannot make another's records LATE,
+ * nor free state that a slower one still needs. The clocks are kept in the ledger ({@value
+ * #CLOCK}{@code .<partition>}), so a restart resumes them; rejected or duplicate records, and the
+ * timestamps producers put on records, never move them.
  */
 final class PersonProcessor implements Processor<String, Routed, String, Routed> {
 
@@ -53,8 +58,8 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private KeyValueStore<Bytes, byte[]> expiry;
   private KeyValueStore<String, Long> ledger;
   private KeyValueStore<String, String> catalog;
-  private long clock;
-  private long nextSweep;
+  private final Map<Integer, Long> upstreamClocks = new HashMap<>();
+  private long nextSweep = Long.MIN_VALUE;
 
   /** The stores this processor uses. */
   record StoreNames(String dedup, String persons, String expiry, String ledger, String catalog) {}
@@ -73,31 +78,35 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     this.expiry = context.getStateStore(stores.expiry());
     this.ledger = context.getStateStore(stores.ledger());
     this.catalog = context.getStateStore(stores.catalog());
-    final Long saved = ledger.get(CLOCK);
-    this.clock = saved == null ? Long.MIN_VALUE : saved;
-    this.nextSweep = clock == Long.MIN_VALUE ? Long.MIN_VALUE : clock + SWEEP_INTERVAL.toMillis();
+    try (KeyValueIterator<String, Long> clocks = ledger.prefixScan(CLOCK + ".", new StringSerializer())) {
+      clocks.forEachRemaining(kv -> upstreamClocks.put(Integer.parseInt(kv.key.substring(CLOCK.length() + 1)), kv.value));
+    }
   }
 
   @Override
   public void process(final Record<String, Routed> record) {
     final PersonEvent event = ((Routed.Accepted) record.value()).event();
-    final long streamTime = Math.max(clock, event.getEventTime());
+    advanceUpstream(event.getSourcePartition(), event.getEventTime());
+    final long watermark = watermark();
     final String dedupKey = event.getKind() + ":" + event.getEventId();
     if (seen(dedupKey, event.getEventTime())) {
       count(DUPLICATE + event.getKind());
       return;
     }
-    if (event.getEventTime() < streamTime - config.grace().toMillis()) {
+    if (event.getEventTime() < watermark - config.grace().toMillis()) {
       count(LATE + event.getKind());
-      rejectLate(event, streamTime);
+      rejectLate(event, watermark);
       return;
     }
     dedup.put(dedupKey, event.getEventTime(), event.getEventTime());
     count(ACCEPTED + event.getKind());
-    advanceClock(streamTime);
+    if (watermark >= nextSweep) {
+      sweep(watermark);
+      nextSweep = watermark + SWEEP_INTERVAL.toMillis();
+    }
 
     final PersonState state = load(record.key());
-    finalizeAndPrune(state, streamTime);
+    finalizeAndPrune(state, watermark);
     final List<Journey> before = state.getJourneys();
     add(state, event);
     final List<Journey> after = Journeys.of(state, config);
@@ -156,18 +165,18 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
    * Freezes the journeys no accepted record can change any more (their window and grace have
    * passed: any event inside them would now be LATE), then forgets events older than the retention.
    */
-  private void finalizeAndPrune(final PersonState state, final long streamTime) {
+  private void finalizeAndPrune(final PersonState state, final long watermark) {
     final long window = config.conversionWindow().toMillis();
     final List<Journey> open = new ArrayList<>();
     for (final Journey journey : state.getJourneys()) {
-      if (journey.getStart() + window + config.grace().toMillis() <= streamTime) {
+      if (journey.getStart() + window + config.grace().toMillis() <= watermark) {
         state.getFrontiers().merge(journey.getCampaignId(), journey.getStart() + window, Math::max);
       } else {
         open.add(journey);
       }
     }
     state.setJourneys(open);
-    final long oldest = streamTime - config.retention().toMillis();
+    final long oldest = watermark - config.retention().toMillis();
     state.getTouches().removeIf(t -> t.getTime() < oldest);
     state.getPayments().removeIf(p -> p.getTime() < oldest);
     state.getFrontiers().values().removeIf(frontier -> frontier < oldest);
@@ -190,21 +199,27 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     persons.put(person, state);
   }
 
-  private void advanceClock(final long streamTime) {
-    if (streamTime > clock) {
-      clock = streamTime;
-      ledger.put(CLOCK, clock);
-    }
-    if (clock >= nextSweep) {
-      sweep(clock);
-      nextSweep = clock + SWEEP_INTERVAL.toMillis();
+  private void advanceUpstream(final int partition, final long eventTime) {
+    final Long clock = upstreamClocks.get(partition);
+    if (clock == null || eventTime > clock) {
+      upstreamClocks.put(partition, eventTime);
+      ledger.put(CLOCK + "." + partition, eventTime);
     }
   }
 
+  /** The smallest of the upstream clocks: every upstream task has sent everything before it, give or take grace. */
+  private long watermark() {
+    long min = Long.MAX_VALUE;
+    for (final long clock : upstreamClocks.values()) {
+      min = Math.min(min, clock);
+    }
+    return min;
+  }
+
   /** Removes every person whose last event is older than the retention: nothing of theirs can change. */
-  private void sweep(final long streamTime) {
+  private void sweep(final long watermark) {
     final List<Bytes> due = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> expired = expiry.range(expiryKey(0, ""), expiryKey(streamTime, ""))) {
+    try (KeyValueIterator<Bytes, byte[]> expired = expiry.range(expiryKey(0, ""), expiryKey(watermark, ""))) {
       expired.forEachRemaining(entry -> due.add(entry.key));
     }
     for (final Bytes key : due) {
@@ -224,11 +239,11 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     ledger.put(what, count == null ? 1L : count + 1);
   }
 
-  private void rejectLate(final PersonEvent event, final long streamTime) {
-    final long lateBy = streamTime - event.getEventTime();
+  private void rejectLate(final PersonEvent event, final long watermark) {
+    final long lateBy = watermark - event.getEventTime();
     context.forward(new Record<String, Routed>(null,
         new Routed.Rejected(bytes(event.getRawKey()), bytes(event.getRawValue())), event.getEventTime(),
-        DeadLetters.headers(DlqReason.LATE, "event time " + lateBy + " ms behind stream time; grace is "
+        DeadLetters.headers(DlqReason.LATE, "event time " + lateBy + " ms behind the watermark; grace is "
             + config.grace().toMillis() + " ms", event.getSourceTopic(), event.getSourcePartition(), event.getSourceOffset())));
   }
 
