@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.cli.Main;
@@ -37,6 +30,7 @@ import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.testing.Committed;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.topology.Input;
@@ -125,7 +119,8 @@ class DemoTest {
     final Map<String, Map<String, String>> statusByKey = new TreeMap<>();
     final Map<String, Map<String, FunnelRow>> rowsByKey = new TreeMap<>();
     final Map<String, Map<String, Long>> reasons = new TreeMap<>();
-    for (final ConsumerRecord<String, byte[]> record : readAll(stack)) {
+    for (final ConsumerRecord<String, byte[]> record : Committed.records(stack.kafka().clientConfig(),
+        List.of("wechat.conversions", "wechat.funnel", "wechat.dlq", "weixin.conversions", "weixin.funnel", "weixin.dlq"))) {
       final String eco = record.topic().split("\\.")[0];
       switch (record.topic().split("\\.")[1]) {
         case "conversions" -> statusByKey.computeIfAbsent(eco, k -> new TreeMap<>())
@@ -169,24 +164,5 @@ class DemoTest {
     return summary;
   }
 
-  private static List<ConsumerRecord<String, byte[]>> readAll(final LocalStack stack) {
-    final Map<String, Object> config = new HashMap<>(stack.kafka().clientConfig());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    final List<ConsumerRecord<String, byte[]>> all = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-      final List<TopicPartition> partitions = new ArrayList<>();
-      for (final String eco : List.of("wechat", "weixin")) {
-        for (final String topic : List.of("conversions", "funnel", "dlq")) {
-          consumer.partitionsFor(eco + "." + topic).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        }
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        consumer.poll(Duration.ofMillis(200)).forEach(all::add);
-      }
-    }
-    return all;
-  }
+
 }

@@ -8,19 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.cli.Main;
@@ -33,6 +27,7 @@ import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.testing.Committed;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.topics.TopicAdmin;
@@ -123,7 +118,7 @@ class CrashRestartMetricsTest {
     final Map<String, Conversion> latestConversions = new HashMap<>();
     final Map<String, FunnelRow> latestRows = new HashMap<>();
     double dlq = 0;
-    for (final ConsumerRecord<String, byte[]> record : readAll(stack, List.of("weixin.conversions", "weixin.funnel", "weixin.dlq"))) {
+    for (final ConsumerRecord<String, byte[]> record : Committed.records(stack.kafka().clientConfig(), List.of("weixin.conversions", "weixin.funnel", "weixin.dlq"))) {
       if (record.topic().equals("weixin.conversions")) {
         latestConversions.put(record.key(), conversions.deserialize(record.topic(), record.value()));
       } else if (record.topic().equals("weixin.funnel")) {
@@ -146,25 +141,10 @@ class CrashRestartMetricsTest {
   }
 
   private static long committedConversions(final LocalStack stack) {
-    return readAll(stack, List.of("weixin.conversions")).stream().map(ConsumerRecord::key).distinct().count();
+    return Committed.records(stack.kafka().clientConfig(), List.of("weixin.conversions")).stream().map(ConsumerRecord::key).distinct().count();
   }
 
-  private static List<ConsumerRecord<String, byte[]>> readAll(final LocalStack stack, final List<String> topics) {
-    final Map<String, Object> config = new HashMap<>(stack.kafka().clientConfig());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    final List<ConsumerRecord<String, byte[]>> all = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-      final List<TopicPartition> partitions = new ArrayList<>();
-      topics.forEach(t -> consumer.partitionsFor(t).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition()))));
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        consumer.poll(Duration.ofMillis(200)).forEach(all::add);
-      }
-    }
-    return all;
-  }
+
 
   private static double value(final String line) {
     return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
