@@ -2,7 +2,6 @@ package wxfunnel.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import wxfunnel.local.LocalStack;
@@ -26,16 +25,13 @@ final class LocalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    final LocalStack stack = LocalStack.start(dataDir, kafkaPort, registryPort);
-    final CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("stopping");
-      stack.close();
-      stopped.countDown();
-    }, "wxfunnel-local-shutdown"));
+    final UntilStopped running = new UntilStopped("local");
+    final LocalStack stack = running.closeOnStop(LocalStack.start(dataDir, kafkaPort, registryPort));
+    // Closed first, so it is said before the broker goes.
+    running.closeOnStop(() -> System.out.println("stopping"));
     System.out.println("kafka=" + stack.bootstrapServers() + " registry=" + stack.registryUrl());
     System.out.flush();
-    stopped.await();
+    running.await();
     return 0;
   }
 }

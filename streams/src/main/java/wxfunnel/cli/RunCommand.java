@@ -2,13 +2,10 @@ package wxfunnel.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,29 +64,18 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    final List<AutoCloseable> running = new ArrayList<>();
-    final CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      for (int i = running.size() - 1; i >= 0; i--) {
-        try {
-          running.get(i).close();
-        } catch (Exception e) {
-          // Stopping: close the rest.
-        }
-      }
-      stopped.countDown();
-    }, "wxfunnel-run-shutdown"));
-    final MetricsServer metrics = MetricsServer.start(metricsHost, metricsPort);
-    running.add(metrics);
+    final UntilStopped running = new UntilStopped("run");
+    final MetricsServer metrics = running.closeOnStop(MetricsServer.start(metricsHost, metricsPort));
     for (final Ecosystem eco : ecosystems) {
-      final FunnelProcessor processor = FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir);
-      running.add(processor);
+      final FunnelProcessor processor = running.closeOnStop(
+          FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir));
       metrics.watch(processor);
       processor.awaitRunning(Duration.ofMinutes(5));
-      running.add(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)), metrics.registry(), topCampaigns));
+      running.closeOnStop(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)),
+          metrics.registry(), topCampaigns));
       System.out.println(EcoTopic.prefix(eco) + " processor running; metrics at " + metrics.url() + "/metrics");
     }
-    stopped.await();
+    running.await();
     return 0;
   }
 
