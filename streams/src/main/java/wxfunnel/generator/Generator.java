@@ -42,31 +42,37 @@ public final class Generator implements Iterator<Generated> {
    * @param personsPerSecond arrivals per simulated second at the busiest hour
    * @param start simulated time of the first arrival
    * @param dropAt from this simulated time on, the drop campaign converts far worse (null: never)
+   * @param dailyRhythm whether arrivals follow the hour of the day in Beijing, or stay at the busiest hour's rate
    */
   public record Settings(long seed, long records, Set<Ecosystem> ecosystems, double personsPerSecond, Instant start,
-      Instant dropAt, String dropCampaign) {
+      Instant dropAt, String dropCampaign, boolean dailyRhythm) {
 
     public static final Instant DEFAULT_START = Instant.parse("2026-11-11T00:00:00+08:00");
     public static final String DEFAULT_DROP_CAMPAIGN = "double11-2026";
 
     public static Settings of(final long seed, final long records) {
-      return new Settings(seed, records, EnumSet.allOf(Ecosystem.class), 2.0, DEFAULT_START, null, DEFAULT_DROP_CAMPAIGN);
+      return new Settings(seed, records, EnumSet.allOf(Ecosystem.class), 2.0, DEFAULT_START, null, DEFAULT_DROP_CAMPAIGN, true);
     }
 
     public Settings withStart(final Instant value) {
-      return new Settings(seed, records, ecosystems, personsPerSecond, value, dropAt, dropCampaign);
+      return new Settings(seed, records, ecosystems, personsPerSecond, value, dropAt, dropCampaign, dailyRhythm);
     }
 
     public Settings withPersonsPerSecond(final double value) {
-      return new Settings(seed, records, ecosystems, value, start, dropAt, dropCampaign);
+      return new Settings(seed, records, ecosystems, value, start, dropAt, dropCampaign, dailyRhythm);
     }
 
     public Settings withDropAt(final Instant value) {
-      return new Settings(seed, records, ecosystems, personsPerSecond, start, value, dropCampaign);
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, value, dropCampaign, dailyRhythm);
     }
 
     public Settings withEcosystems(final Set<Ecosystem> value) {
-      return new Settings(seed, records, value, personsPerSecond, start, dropAt, dropCampaign);
+      return new Settings(seed, records, value, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm);
+    }
+
+    /** Arrivals at a steady rate, whatever the hour. */
+    public Settings withoutDailyRhythm() {
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, false);
     }
   }
 
@@ -302,7 +308,7 @@ public final class Generator implements Iterator<Generated> {
   /** The daily rhythm follows Beijing time, where almost everyone is. */
   private long interArrivalMillis(final long now) {
     final int hour = Instant.ofEpochMilli(now).atZone(RHYTHM_ZONE).getHour();
-    final double rate = settings.personsPerSecond() * TrafficModel.DAILY_RHYTHM[hour];
+    final double rate = settings.personsPerSecond() * (settings.dailyRhythm() ? TrafficModel.DAILY_RHYTHM[hour] : 1);
     return Math.max(1, Math.round(-Math.log(1 - random.nextDouble()) / rate * 1000));
   }
 
