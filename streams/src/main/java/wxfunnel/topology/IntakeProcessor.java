@@ -7,6 +7,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.serde.AvroDeserializer;
@@ -22,22 +23,33 @@ import wxfunnel.topology.Input.Problem;
  */
 final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[], byte[], String, Routed> {
 
+  private static final String CLOCK_KEY = "clock";
+
   private final Input<T> input;
   private final Ecosystem ecosystem;
   private final FunnelConfig config;
   private final AvroDeserializer<T> deserializer;
+  private final String clockStore;
   private ProcessorContext<String, Routed> context;
+  private KeyValueStore<String, Long> clock;
 
-  IntakeProcessor(final Input<T> input, final Ecosystem ecosystem, final FunnelConfig config, final AvroDeserializer<T> deserializer) {
+  /**
+   * @param clockStore the task's clock: the largest event time accepted by any door of the task,
+   *     shared by the four doors, so that it follows one partition of every input in the order the task reads them
+   */
+  IntakeProcessor(final Input<T> input, final Ecosystem ecosystem, final FunnelConfig config, final AvroDeserializer<T> deserializer,
+      final String clockStore) {
     this.input = input;
     this.ecosystem = ecosystem;
     this.config = config;
     this.deserializer = deserializer;
+    this.clockStore = clockStore;
   }
 
   @Override
   public void init(final ProcessorContext<String, Routed> context) {
     this.context = context;
+    this.clock = context.getStateStore(clockStore);
   }
 
   @Override
@@ -60,7 +72,13 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
       reject(record, source, problem.reason(), problem.message());
       return;
     }
+    final long eventTime = common.eventTime().toEpochMilli();
+    final Long before = clock.get(CLOCK_KEY);
+    if (before == null || eventTime > before) {
+      clock.put(CLOCK_KEY, eventTime);
+    }
     final PersonEvent.Builder accepted = PersonEvent.newBuilder()
+        .setSourceClock(before == null ? eventTime : Math.max(before, eventTime))
         .setKind(input.kind())
         .setEventId(common.eventId())
         .setEventTime(common.eventTime().toEpochMilli())

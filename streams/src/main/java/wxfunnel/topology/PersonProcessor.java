@@ -16,8 +16,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
@@ -32,12 +30,17 @@ import wxfunnel.internal.Touch;
  * the person's funnel entries. A person's state lives only as long as it can change an output;
  * a sweep, each minute of event time, removes the persons whose horizon has passed.
  *
- * <p>Its clock is a low watermark: for each upstream task (one per input partition) the largest
- * event time it has sent, and of those the smallest. Upstream tasks work through their inputs at
- * their own pace (a backlog, a replay), so one that runs ahead cannot make another's records LATE,
- * nor free state that a slower one still needs. The clocks are kept in the ledger ({@value
- * #CLOCK}{@code .<partition>}), so a restart resumes them; rejected or duplicate records, and the
- * timestamps producers put on records, never move them.
+ * <p>Whether a record is LATE or a duplicate is decided by the clock of its input task (one
+ * partition of every input, read in timestamp order): the largest event time that task had
+ * accepted when it sent the record, carried in the record. That order is fixed by the data, so a
+ * replay decides exactly as the first run did, however the upstream tasks interleave here.
+ *
+ * <p>Finalising and forgetting follow a low watermark: for each upstream task the largest clock it
+ * has sent, and of those the smallest. Upstream tasks work through their inputs at their own pace
+ * (a backlog, a replay), so one that runs ahead cannot free state that a slower one still needs;
+ * and a record its own task accepted is never behind the watermark by more than the grace. The
+ * clocks are kept in the ledger ({@value #CLOCK}{@code .<partition>}), so a restart resumes them;
+ * rejected records and the timestamps producers put on records never move them.
  */
 final class PersonProcessor implements Processor<String, Routed, String, Routed> {
 
@@ -53,7 +56,6 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private final FunnelConfig config;
   private final StoreNames stores;
   private ProcessorContext<String, Routed> context;
-  private WindowStore<String, Long> dedup;
   private KeyValueStore<String, PersonState> persons;
   private KeyValueStore<Bytes, byte[]> expiry;
   private KeyValueStore<String, Long> ledger;
@@ -62,7 +64,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private long nextSweep = Long.MIN_VALUE;
 
   /** The stores this processor uses. */
-  record StoreNames(String dedup, String persons, String expiry, String ledger, String catalog) {}
+  record StoreNames(String persons, String expiry, String ledger, String catalog) {}
 
   PersonProcessor(final Ecosystem ecosystem, final FunnelConfig config, final StoreNames stores) {
     this.ecosystem = ecosystem;
@@ -73,7 +75,6 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   @Override
   public void init(final ProcessorContext<String, Routed> context) {
     this.context = context;
-    this.dedup = context.getStateStore(stores.dedup());
     this.persons = context.getStateStore(stores.persons());
     this.expiry = context.getStateStore(stores.expiry());
     this.ledger = context.getStateStore(stores.ledger());
@@ -86,27 +87,29 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   @Override
   public void process(final Record<String, Routed> record) {
     final PersonEvent event = ((Routed.Accepted) record.value()).event();
-    advanceUpstream(event.getSourcePartition(), event.getEventTime());
+    advanceUpstream(event.getSourcePartition(), event.getSourceClock());
     final long watermark = watermark();
+    final PersonState state = load(record.key());
+    forgetOldIds(state, watermark);
     final String dedupKey = event.getKind() + ":" + event.getEventId();
-    if (seen(dedupKey, event.getEventTime())) {
+    final Long seen = state.getSeen().get(dedupKey);
+    if (seen != null && seen >= event.getSourceClock() - dedupMemory()) {
       count(DUPLICATE + event.getKind());
       return;
     }
-    if (event.getEventTime() < watermark - config.grace().toMillis()) {
+    if (event.getEventTime() < event.getSourceClock() - config.grace().toMillis()) {
       count(LATE + event.getKind());
-      rejectLate(event, watermark);
+      rejectLate(event);
       return;
     }
-    dedup.put(dedupKey, event.getEventTime(), event.getEventTime());
     count(ACCEPTED + event.getKind());
     if (watermark >= nextSweep) {
       sweep(watermark);
       nextSweep = watermark + SWEEP_INTERVAL.toMillis();
     }
 
-    final PersonState state = load(record.key());
     finalizeAndPrune(state, watermark);
+    state.getSeen().put(dedupKey, event.getEventTime());
     final List<Journey> before = state.getJourneys();
     add(state, event);
     final List<Journey> after = Journeys.of(state, config);
@@ -120,14 +123,6 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
           event.getEventTime());
     }
     save(record.key(), state, event.getEventTime() + config.retention().toMillis());
-  }
-
-  /** Whether the event id is within the dedup horizon already. */
-  private boolean seen(final String dedupKey, final long time) {
-    final long horizon = config.dedupHorizon().toMillis();
-    try (WindowStoreIterator<Long> found = dedup.fetch(dedupKey, time - horizon, time + horizon)) {
-      return found.hasNext();
-    }
   }
 
   private void add(final PersonState state, final PersonEvent event) {
@@ -182,10 +177,24 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     state.getFrontiers().values().removeIf(frontier -> frontier < oldest);
   }
 
+  /**
+   * Forgets the event ids older than the dedup horizon. The watermark decides, not each task's
+   * stream time: one upstream task racing ahead through a backlog must not make the others'
+   * retries look new.
+   */
+  private void forgetOldIds(final PersonState state, final long watermark) {
+    final long forgotten = watermark - dedupMemory();
+    state.getSeen().values().removeIf(time -> time < forgotten);
+  }
+
+  private long dedupMemory() {
+    return config.dedupHorizon().toMillis() + config.grace().toMillis();
+  }
+
   private PersonState load(final String person) {
     final PersonState state = persons.get(person);
     return state != null ? state
-        : new PersonState(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new HashMap<>(), 0L);
+        : new PersonState(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new HashMap<>(), 0L, new HashMap<>());
   }
 
   private void save(final String person, final PersonState state, final long expiresAt) {
@@ -239,11 +248,11 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     ledger.put(what, count == null ? 1L : count + 1);
   }
 
-  private void rejectLate(final PersonEvent event, final long watermark) {
-    final long lateBy = watermark - event.getEventTime();
+  private void rejectLate(final PersonEvent event) {
+    final long lateBy = event.getSourceClock() - event.getEventTime();
     context.forward(new Record<String, Routed>(null,
         new Routed.Rejected(bytes(event.getRawKey()), bytes(event.getRawValue())), event.getEventTime(),
-        DeadLetters.headers(DlqReason.LATE, "event time " + lateBy + " ms behind the watermark; grace is "
+        DeadLetters.headers(DlqReason.LATE, "event time " + lateBy + " ms behind its input partition's clock; grace is "
             + config.grace().toMillis() + " ms", event.getSourceTopic(), event.getSourcePartition(), event.getSourceOffset())));
   }
 

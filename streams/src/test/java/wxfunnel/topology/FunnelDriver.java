@@ -28,6 +28,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.internal.PersonState;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
@@ -151,12 +152,10 @@ final class FunnelDriver implements AutoCloseable {
     return counts;
   }
 
-  /** Keys held in the dedup window store. */
+  /** The event ids the persons' states remember for dedup. */
   List<String> dedupKeys() {
     final List<String> keys = new ArrayList<>();
-    try (var all = driver.<String, Long>getWindowStore(names.of("dedup")).all()) {
-      all.forEachRemaining(kv -> keys.add(kv.key.key()));
-    }
+    this.<String, PersonState>store("persons").values().forEach(state -> keys.addAll(state.getSeen().keySet()));
     return keys;
   }
 

@@ -31,11 +31,13 @@ class StateHorizonTest {
       assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:u1");
       assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:r1", "COUPON:c1", "PAYMENT:tx1");
 
-      // 2. Others' traffic moves event time past the dedup horizon: the event ids are released.
+      // 2. Others' traffic moves event time past the dedup horizon: the event ids are released, so a
+      //    retry of tx1 now is not a duplicate but a LATE record.
       final Instant dayTwo = T0.plus(config.dedupHorizon()).plus(Duration.ofHours(12));
       d.pipe(weixin.read("z1", "other-1", dayTwo, "900_1", "Z"));
       d.pipe(weixin.read("z2", "other-2", dayTwo.plus(config.dedupHorizon()), "900_1", "Z"));
-      assertThat(d.dedupKeys()).doesNotContain("READ:r1", "COUPON:c1", "PAYMENT:tx1");
+      d.pipe(weixin.payment("tx1", "u1", T0.plus(Duration.ofHours(2)), 5_000, "CNY"));
+      assertThat(d.deadLetters()).extracting(FunnelDriver.DeadLetter::reason).containsExactly("LATE");
 
       // 3. Past the cohort day's end + conversion window + grace, row A is final (and u1 still remembered).
       final Instant closed = Instant.parse("2026-11-21T00:00:00+08:00").plus(config.conversionWindow()).plus(config.grace());
@@ -52,7 +54,7 @@ class StateHorizonTest {
       assertThat(d.dedupKeys()).containsExactly("READ:z4");
       assertThat(d.<String, Object>store("funnel-rows")).doesNotContainKey("A|2026-11-20");
       assertThat(d.ledger())
-          .isEqualTo(Map.of("accepted.READ", 5L, "accepted.COUPON", 1L, "accepted.PAYMENT", 1L));
+          .isEqualTo(Map.of("accepted.READ", 5L, "accepted.COUPON", 1L, "accepted.PAYMENT", 1L, "late.PAYMENT", 1L));
     }
   }
 }
