@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar wxfunnel.jar <command>}. */
 @Command(name = "wxfunnel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Walled WeChat / Weixin marketing funnels and attribution on Kafka Streams.",
-    subcommands = {DemoCommand.class, LocalCommand.class, TopicsCommand.class, RunCommand.class, GenerateCommand.class})
+    subcommands = {DemoCommand.class, LocalCommand.class, TopicsCommand.class, RunCommand.class, GenerateCommand.class,
+        ReplayCommand.class, InspectCommand.class})
 public final class Main {
 
   public static void main(final String[] args) {

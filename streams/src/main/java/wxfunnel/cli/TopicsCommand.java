@@ -17,7 +17,7 @@ import wxfunnel.topics.TopicAdmin.TopicState;
 @Command(name = "topics", mixinStandardHelpOptions = true,
     description = {
         "create: create the missing topics of one or both ecosystems with their cleanup policy; existing ones are left as they are, so running it twice changes nothing.",
-        "describe: show each topic's partitions, replicas and cleanup policy."})
+        "describe: show each topic's partitions, replicas, cleanup policy, end offsets and the processor's lag on it."})
 final class TopicsCommand implements Callable<Integer> {
 
   enum Action { create, describe }
@@ -55,16 +55,18 @@ final class TopicsCommand implements Callable<Integer> {
   }
 
   private void print(final Map<String, TopicState> states) {
-    System.out.printf("%-26s %10s %8s %s%n", "TOPIC", "PARTITIONS", "REPLICAS", "CLEANUP");
+    System.out.printf("%-26s %10s %8s %-8s %12s %10s%n", "TOPIC", "PARTITIONS", "REPLICAS", "CLEANUP", "END OFFSETS", "LAG");
     for (final Ecosystem eco : ecosystems) {
       for (final EcoTopic topic : EcoTopic.values()) {
         final TopicState state = states.get(topic.topic(eco));
         if (state == null) {
           System.out.printf("%-26s %s%n", topic.topic(eco), "missing (run: wxfunnel topics create)");
         } else {
-          System.out.printf("%-26s %10d %8d %s%n", state.name(), state.partitions(), state.replicationFactor(), state.cleanupPolicy());
+          System.out.printf("%-26s %10d %8d %-8s %12d %10s%n", state.name(), state.partitions(), state.replicationFactor(),
+              state.cleanupPolicy(), state.endOffsets(), state.lag() == null ? "-" : state.lag());
         }
       }
     }
+    System.out.println("LAG: records the ecosystem's processor (group wxfunnel-<eco>) has not yet committed; - where it reads nothing.");
   }
 }

@@ -27,6 +27,7 @@ import wxfunnel.metrics.CommittedMetrics;
 import wxfunnel.metrics.MetricsServer;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.FunnelProcessor;
+import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
 
@@ -106,7 +107,8 @@ public final class Demo {
           + LocalTime.ofInstant(dropAt, ZoneId.systemDefault()).truncatedTo(ChronoUnit.SECONDS));
     }
     final Generator generator = new Generator(Generator.Settings.of(options.seed(), Long.MAX_VALUE)
-        .withPersonsPerSecond(options.rate() / TrafficModel.EVENTS_PER_PERSON).withStart(began.minus(options.backfill())).withDropAt(dropAt));
+        .withPersonsPerSecond(options.rate() / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm()
+        .withStart(began.minus(options.backfill())).withDropAt(dropAt));
     try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), registry);
         OutputView view = new OutputView(stack.kafka().clientConfig(), registry);
         Admin admin = Admin.create(stack.kafka().clientConfig())) {

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -13,6 +15,7 @@ import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroSerdes;
 import wxfunnel.topology.FunnelConfig;
 import wxfunnel.topology.FunnelTopology;
+import wxfunnel.topology.Names;
 import wxfunnel.topology.StreamsSettings;
 
 /**
@@ -41,9 +44,16 @@ public final class FunnelProcessor implements AutoCloseable {
    */
   public static FunnelProcessor start(final Ecosystem ecosystem, final FunnelConfig config, final Map<String, Object> kafka,
       final String registryUrl, final Path stateDir) {
-    final Properties settings = StreamsSettings.of(ecosystem, kafka, stateDir);
+    return start(new Names(ecosystem), config, kafka, registryUrl, stateDir);
+  }
+
+  /** Starts the processor named by {@code names}: the production one, or a shadow with outputs of its own. */
+  public static FunnelProcessor start(final Names names, final FunnelConfig config, final Map<String, Object> kafka,
+      final String registryUrl, final Path stateDir) {
+    final Ecosystem ecosystem = names.ecosystem();
+    final Properties settings = StreamsSettings.of(names, kafka, stateDir);
     final AvroSerdes serdes = new AvroSerdes(new RegistryClient(registryUrl), true);
-    final KafkaStreams streams = new KafkaStreams(FunnelTopology.build(ecosystem, config, serdes), settings);
+    final KafkaStreams streams = new KafkaStreams(FunnelTopology.build(names, config, serdes), settings);
     streams.setUncaughtExceptionHandler(e -> {
       // Records are only committed once processed, so a replaced thread picks up where the failed one stood.
       log.error("{} stream thread failed; replacing it", ecosystem, e);
@@ -77,9 +87,13 @@ public final class FunnelProcessor implements AutoCloseable {
     return streams.state() == KafkaStreams.State.RUNNING;
   }
 
+  /**
+   * Stops gracefully and leaves the group, so the other instances take over at once and a replay
+   * may start without waiting for the session to expire.
+   */
   @Override
   public void close() {
-    if (!streams.close(CLOSE_TIMEOUT)) {
+    if (!streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP))) {
       log.warn("{} processor did not stop within {}", ecosystem, CLOSE_TIMEOUT);
     }
   }

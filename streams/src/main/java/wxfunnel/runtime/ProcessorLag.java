@@ -1,25 +1,26 @@
-package wxfunnel.demo;
+package wxfunnel.runtime;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import wxfunnel.events.Ecosystem;
-import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.FunnelTopology;
+import wxfunnel.topology.Input;
 import wxfunnel.topology.Names;
 
 /** How far an ecosystem's processor is behind the end of everything it reads. */
 public final class ProcessorLag {
 
-  private static final List<EcoTopic> INPUTS = List.of(EcoTopic.READS, EcoTopic.SCANS, EcoTopic.COUPON_CLICKS, EcoTopic.PAYMENTS);
+  private static final long TIMEOUT_SECONDS = 30;
 
   private ProcessorLag() {}
 
@@ -29,25 +30,57 @@ public final class ProcessorLag {
    * commit marker rather than a record: that one is not lag.
    */
   public static long of(final Admin admin, final Ecosystem ecosystem) throws Exception {
-    final Names names = new Names(ecosystem);
-    final List<String> inputs = INPUTS.stream().map(names::topic).toList();
-    final List<String> internal = FunnelTopology.repartitionTopics(ecosystem);
-    final List<String> all = new ArrayList<>(inputs);
-    all.addAll(internal);
-    final List<TopicPartition> partitions = new ArrayList<>();
-    for (final TopicDescription topic : admin.describeTopics(all).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
-      topic.partitions().forEach(p -> partitions.add(new TopicPartition(topic.name(), p.partition())));
-    }
-    final Map<TopicPartition, OffsetAndMetadata> committed =
-        admin.listConsumerGroupOffsets(names.applicationId()).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-    final Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(
-        partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all().get(30, TimeUnit.SECONDS);
+    return of(admin, new Names(ecosystem));
+  }
+
+  /** The same for the processor named by {@code names}, a shadow perhaps. */
+  public static long of(final Admin admin, final Names names) throws Exception {
+    return remaining(admin, names, inputEnds(admin, names));
+  }
+
+  /** The end offset of every partition of the processor's inputs, now. */
+  public static Map<TopicPartition, Long> inputEnds(final Admin admin, final Names names) throws Exception {
+    return ends(admin, partitions(admin, Input.ALL.stream().map(input -> names.topic(input.topic())).toList()));
+  }
+
+  /**
+   * What is left before the processor has committed its inputs up to {@code inputTargets} and
+   * everything it repartitioned on the way.
+   */
+  public static long remaining(final Admin admin, final Names names, final Map<TopicPartition, Long> inputTargets)
+      throws Exception {
+    final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(names.applicationId())
+        .partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    final Map<TopicPartition, Long> internalEnds = ends(admin, partitions(admin, FunnelTopology.repartitionTopics(names)));
     long lag = 0;
-    for (final TopicPartition partition : partitions) {
-      final OffsetAndMetadata done = committed.get(partition);
-      final long marker = internal.contains(partition.topic()) ? 1 : 0;
-      lag += Math.max(0, ends.get(partition).offset() - (done == null ? 0 : done.offset()) - marker);
+    for (final Map.Entry<TopicPartition, Long> target : inputTargets.entrySet()) {
+      lag += Math.max(0, target.getValue() - offset(committed.get(target.getKey())));
+    }
+    for (final Map.Entry<TopicPartition, Long> end : internalEnds.entrySet()) {
+      lag += Math.max(0, end.getValue() - offset(committed.get(end.getKey())) - 1);
     }
     return lag;
+  }
+
+  private static long offset(final OffsetAndMetadata committed) {
+    return committed == null ? 0 : committed.offset();
+  }
+
+  /** The partitions of those of {@code topics} that exist (a processor creates its internal topics when it starts). */
+  private static List<TopicPartition> partitions(final Admin admin, final List<String> topics) throws Exception {
+    final Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    final List<String> present = topics.stream().filter(existing::contains).toList();
+    final List<TopicPartition> partitions = new ArrayList<>();
+    for (final TopicDescription topic : admin.describeTopics(present).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).values()) {
+      topic.partitions().forEach(p -> partitions.add(new TopicPartition(topic.name(), p.partition())));
+    }
+    return partitions;
+  }
+
+  private static Map<TopicPartition, Long> ends(final Admin admin, final List<TopicPartition> partitions) throws Exception {
+    final Map<TopicPartition, Long> ends = new HashMap<>();
+    admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
+        .all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).forEach((partition, info) -> ends.put(partition, info.offset()));
+    return ends;
   }
 }

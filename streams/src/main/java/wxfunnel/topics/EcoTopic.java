@@ -58,6 +58,16 @@ public enum EcoTopic {
     return prefix(ecosystem) + "." + suffix;
   }
 
+  /** A topic the processor writes: a shadow has its own. */
+  public boolean isOutput() {
+    return this == CONVERSIONS || this == FUNNEL || this == DLQ;
+  }
+
+  /** {@code <eco>.shadow-<name>.<suffix>}: an output of the shadow processor {@code name}. */
+  public String shadowTopic(final Ecosystem ecosystem, final String name) {
+    return prefix(ecosystem) + ".shadow-" + name + "." + suffix;
+  }
+
   public String cleanupPolicy() {
     return cleanupPolicy;
   }

@@ -3,6 +3,7 @@ package wxfunnel.topics;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,11 +11,16 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -32,8 +38,13 @@ public final class TopicAdmin implements AutoCloseable {
     this.admin = Admin.create(clientConfig);
   }
 
-  /** How one topic stands on the cluster. */
-  public record TopicState(String name, int partitions, int replicationFactor, String cleanupPolicy) {}
+  /**
+   * How one topic stands on the cluster.
+   *
+   * @param endOffsets the sum of its partitions' end offsets
+   * @param lag records of it the ecosystem's processor has not yet committed; null for a topic it does not read
+   */
+  public record TopicState(String name, int partitions, int replicationFactor, String cleanupPolicy, long endOffsets, Long lag) {}
 
   /**
    * Creates the missing topics of {@code ecosystems}; existing ones are left as they are. Returns
@@ -66,6 +77,37 @@ public final class TopicAdmin implements AutoCloseable {
     return created.stream().sorted().toList();
   }
 
+  /**
+   * Deletes the outputs of a shadow processor and creates them empty, each with the partitions of
+   * its production counterpart, so a shadow run leaves nothing of an earlier one. Returns their names.
+   */
+  public List<String> recreateShadowOutputs(final Ecosystem ecosystem, final String shadow) {
+    final List<EcoTopic> outputs = Arrays.stream(EcoTopic.values()).filter(EcoTopic::isOutput).toList();
+    final List<String> names = outputs.stream().map(topic -> topic.shadowTopic(ecosystem, shadow)).toList();
+    final Set<String> existing = call(admin.listTopics().names());
+    call(admin.deleteTopics(names.stream().filter(existing::contains).toList()).all());
+    final Map<String, TopicDescription> originals =
+        call(admin.describeTopics(outputs.stream().map(topic -> topic.topic(ecosystem)).toList()).allTopicNames());
+    final short replicas = (short) Math.min(3, call(admin.describeCluster().nodes()).size());
+    final List<NewTopic> fresh = outputs.stream()
+        .map(topic -> new NewTopic(topic.shadowTopic(ecosystem, shadow), originals.get(topic.topic(ecosystem)).partitions().size(), replicas)
+            .configs(topic.configs()))
+        .toList();
+    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    while (true) {
+      try {
+        call(admin.createTopics(fresh).all());
+        return names;
+      } catch (IllegalStateException e) {
+        // A deleted topic lingers a moment; its name is free again shortly.
+        if (!(e.getCause() instanceof TopicExistsException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        pause();
+      }
+    }
+  }
+
   /** The state of every topic of {@code ecosystems}, by name; a missing topic is absent. */
   public Map<String, TopicState> describe(final Collection<Ecosystem> ecosystems) {
     final Set<String> existing = call(admin.listTopics().names());
@@ -82,14 +124,34 @@ public final class TopicAdmin implements AutoCloseable {
         .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name))
         .toList();
     final Map<ConfigResource, Config> configs = call(admin.describeConfigs(resources).all());
+    final List<TopicPartition> partitions = new ArrayList<>();
+    descriptions.values().forEach(d -> d.partitions().forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
+    final Map<TopicPartition, ListOffsetsResultInfo> ends =
+        call(admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all());
+    final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+    for (final Ecosystem eco : ecosystems) {
+      committed.putAll(call(admin.listConsumerGroupOffsets(EcoTopic.applicationId(eco)).partitionsToOffsetAndMetadata()));
+    }
     for (final String name : names) {
       final TopicDescription description = descriptions.get(name);
       final Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name));
-      states.put(name, new TopicState(name, description.partitions().size(),
-          description.partitions().get(0).replicas().size(),
-          config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value()));
+      final List<TopicPartition> own = description.partitions().stream().map(p -> new TopicPartition(name, p.partition())).toList();
+      final long end = own.stream().mapToLong(p -> ends.get(p).offset()).sum();
+      final boolean read = own.stream().anyMatch(committed::containsKey);
+      final long done = own.stream().mapToLong(p -> committed.containsKey(p) ? committed.get(p).offset() : 0).sum();
+      states.put(name, new TopicState(name, description.partitions().size(), description.partitions().get(0).replicas().size(),
+          config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value(), end, read ? end - done : null));
     }
     return states;
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
   }
 
   @Override

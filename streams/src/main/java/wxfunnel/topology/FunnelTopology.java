@@ -1,6 +1,5 @@
 package wxfunnel.topology;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,14 +39,20 @@ public final class FunnelTopology {
 
   private static final String BY_PERSON = "by-person";
   private static final String LEDGER = "ledger";
+  private static final String INTAKE_CLOCK = "intake-clock";
   private static final String BY_FUNNEL_ROW = "by-funnel-row";
 
   private FunnelTopology() {}
 
   public static Topology build(final Ecosystem ecosystem, final FunnelConfig config, final AvroSerdes serdes) {
-    final Names names = new Names(ecosystem);
+    return build(new Names(ecosystem), config, serdes);
+  }
+
+  /** The topology under {@code names}: the production one, or a shadow writing its own outputs. */
+  public static Topology build(final Names names, final FunnelConfig config, final AvroSerdes serdes) {
+    final Ecosystem ecosystem = names.ecosystem();
     final StreamsBuilder builder = new StreamsBuilder();
-    final PersonProcessor.StoreNames stores = new PersonProcessor.StoreNames(names.of("dedup"), names.of("persons"),
+    final PersonProcessor.StoreNames stores = new PersonProcessor.StoreNames(names.of("persons"),
         names.of("person-expiry"), names.of(LEDGER), names.of("catalog"));
     addStores(builder, config, stores, names);
 
@@ -76,7 +81,7 @@ public final class FunnelTopology {
         .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(BY_PERSON)))
         .mapValues(event -> (Routed) new Routed.Accepted(event), Named.as(names.of("wrap")))
         .process(() -> new PersonProcessor(ecosystem, config, stores), Named.as(names.of("person")),
-            stores.dedup(), stores.persons(), stores.expiry(), stores.ledger())
+            stores.persons(), stores.expiry(), stores.ledger())
         .split(Named.as(names.of("person-")))
         .branch((key, value) -> value instanceof Routed.Converted, Branched.as("converted"))
         .branch((key, value) -> value instanceof Routed.Changed, Branched.as("changed"))
@@ -107,8 +112,7 @@ public final class FunnelTopology {
   }
 
   /** The repartition topics of an ecosystem's processor, as named on the broker. */
-  public static List<String> repartitionTopics(final Ecosystem ecosystem) {
-    final Names names = new Names(ecosystem);
+  public static List<String> repartitionTopics(final Names names) {
     return List.of(names.applicationId() + "-" + names.of(BY_PERSON) + "-repartition",
         names.applicationId() + "-" + names.of(BY_FUNNEL_ROW) + "-repartition");
   }
@@ -118,8 +122,8 @@ public final class FunnelTopology {
     final String what = nodeName(input);
     return builder
         .stream(names.topic(input.topic()), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of(what + "-source")))
-        .process(() -> new IntakeProcessor<>(input, ecosystem, config, new AvroDeserializer<>(serdes.registry(), input.type())),
-            Named.as(names.of(what + "-intake")));
+        .process(() -> new IntakeProcessor<>(input, ecosystem, config, new AvroDeserializer<>(serdes.registry(), input.type()),
+            names.of(INTAKE_CLOCK)), Named.as(names.of(what + "-intake")), names.of(INTAKE_CLOCK));
   }
 
   private static String nodeName(final Input<?> input) {
@@ -136,13 +140,10 @@ public final class FunnelTopology {
 
   private static void addStores(final StreamsBuilder builder, final FunnelConfig config,
       final PersonProcessor.StoreNames stores, final Names names) {
-    final Duration dedupRetention = config.dedupHorizon().plus(config.grace());
-    builder.addStateStore(Stores.windowStoreBuilder(
-        Stores.persistentWindowStore(stores.dedup(), dedupRetention, Duration.ofMillis(1), false),
-        Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(stores.persons(), Serdes.String(), InternalSerde.of(PersonState.class)));
     builder.addStateStore(keyValue(stores.expiry(), Serdes.Bytes(), Serdes.ByteArray()));
     builder.addStateStore(keyValue(stores.ledger(), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(names.of(INTAKE_CLOCK), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(names.of("funnel-rows"), Serdes.String(), InternalSerde.of(FunnelRow.class)));
   }
 

@@ -72,7 +72,7 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
           CURRENCY.matcher(e.getCurrency()).matches() ? null : new Problem(DlqReason.INVALID_FIELD, "currency is not an ISO 4217 code")),
       (e, into) -> into.setAmount(e.getTotal()).setCurrency(e.getCurrency()));
 
-  static final List<Input<?>> ALL = List.of(READS, SCANS, COUPON_CLICKS, PAYMENTS);
+  public static final List<Input<?>> ALL = List.of(READS, SCANS, COUPON_CLICKS, PAYMENTS);
 
   public Input {
     final Schema schema = SpecificData.get().getSchema(type);

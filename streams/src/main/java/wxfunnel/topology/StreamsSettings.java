@@ -18,15 +18,21 @@ public final class StreamsSettings {
    * then the defaults below.
    */
   public static Properties of(final Ecosystem ecosystem, final Map<String, Object> given, final Path stateDir) {
+    return of(new Names(ecosystem), given, stateDir);
+  }
+
+  /** Settings for the processor named by {@code names}: a shadow has its own application id and DLQ. */
+  public static Properties of(final Names names, final Map<String, Object> given, final Path stateDir) {
+    final Ecosystem ecosystem = names.ecosystem();
     final Properties p = new Properties();
     p.putAll(given);
-    p.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, EcoTopic.applicationId(ecosystem));
+    p.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, names.applicationId());
     p.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     // Each ecosystem keeps its state apart: its own directory under the given one.
     p.putIfAbsent(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(EcoTopic.prefix(ecosystem)).toString());
     p.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
     p.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class.getName());
-    p.putIfAbsent(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, EcoTopic.DLQ.topic(ecosystem));
+    p.putIfAbsent(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, names.topic(EcoTopic.DLQ));
     p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
     // Input bytes are decoded by the processors themselves; internal topics failing to decode is a bug.
     p.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class.getName());

@@ -30,7 +30,7 @@ import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
-import wxfunnel.testing.Committed;
+import wxfunnel.runtime.CommittedOutputs;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.topology.Input;
@@ -119,7 +119,7 @@ class DemoTest {
     final Map<String, Map<String, String>> statusByKey = new TreeMap<>();
     final Map<String, Map<String, FunnelRow>> rowsByKey = new TreeMap<>();
     final Map<String, Map<String, Long>> reasons = new TreeMap<>();
-    for (final ConsumerRecord<String, byte[]> record : Committed.records(stack.kafka().clientConfig(),
+    for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(stack.kafka().clientConfig(),
         List.of("wechat.conversions", "wechat.funnel", "wechat.dlq", "weixin.conversions", "weixin.funnel", "weixin.dlq"))) {
       final String eco = record.topic().split("\\.")[0];
       switch (record.topic().split("\\.")[1]) {

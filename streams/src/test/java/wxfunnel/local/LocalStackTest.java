@@ -72,7 +72,8 @@ class LocalStackTest {
     for (final Ecosystem eco : Ecosystem.values()) {
       for (final EcoTopic topic : EcoTopic.values()) {
         assertThat(states.get(topic.topic(eco)))
-            .isEqualTo(new TopicState(topic.topic(eco), 6, 1, topic.cleanupPolicy()));
+            .extracting(TopicState::name, TopicState::partitions, TopicState::replicationFactor, TopicState::cleanupPolicy)
+            .containsExactly(topic.topic(eco), 6, 1, topic.cleanupPolicy());
       }
     }
     assertThat(states.get("weixin.conversions").cleanupPolicy()).isEqualTo("compact");

@@ -18,7 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.cli.Main;
-import wxfunnel.demo.ProcessorLag;
+import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
@@ -27,7 +27,7 @@ import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
-import wxfunnel.testing.Committed;
+import wxfunnel.runtime.CommittedOutputs;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.topics.TopicAdmin;
@@ -118,7 +118,7 @@ class CrashRestartMetricsTest {
     final Map<String, Conversion> latestConversions = new HashMap<>();
     final Map<String, FunnelRow> latestRows = new HashMap<>();
     double dlq = 0;
-    for (final ConsumerRecord<String, byte[]> record : Committed.records(stack.kafka().clientConfig(), List.of("weixin.conversions", "weixin.funnel", "weixin.dlq"))) {
+    for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(stack.kafka().clientConfig(), List.of("weixin.conversions", "weixin.funnel", "weixin.dlq"))) {
       if (record.topic().equals("weixin.conversions")) {
         latestConversions.put(record.key(), conversions.deserialize(record.topic(), record.value()));
       } else if (record.topic().equals("weixin.funnel")) {
@@ -141,7 +141,7 @@ class CrashRestartMetricsTest {
   }
 
   private static long committedConversions(final LocalStack stack) {
-    return Committed.records(stack.kafka().clientConfig(), List.of("weixin.conversions")).stream().map(ConsumerRecord::key).distinct().count();
+    return CommittedOutputs.read(stack.kafka().clientConfig(), List.of("weixin.conversions")).stream().map(ConsumerRecord::key).distinct().count();
   }
 
 

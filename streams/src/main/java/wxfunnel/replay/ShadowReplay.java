@@ -1,0 +1,61 @@
+package wxfunnel.replay;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import wxfunnel.runtime.FunnelProcessor;
+import wxfunnel.runtime.ProcessorLag;
+import wxfunnel.topics.TopicAdmin;
+import wxfunnel.topology.FunnelConfig;
+import wxfunnel.topology.Names;
+
+/**
+ * Reprocesses an ecosystem's inputs under other settings into outputs of its own ({@code
+ * <eco>.shadow-<name>.*}), with its own application id, up to where the inputs end when it
+ * starts; the production processor and its outputs are not touched.
+ */
+public final class ShadowReplay {
+
+  private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
+  private static final long PROGRESS_EVERY_MS = 2000;
+  private static final long POLL_MS = 250;
+
+  private ShadowReplay() {}
+
+  /** What a shadow replay did. */
+  public record Result(long inputRecords, Duration took) {}
+
+  public static Result run(final Map<String, Object> kafka, final String registryUrl, final Names shadow,
+      final FunnelConfig config, final ResetPoint point, final Path stateDir, final PrintStream out) throws Exception {
+    final long began = System.nanoTime();
+    try (TopicAdmin topics = new TopicAdmin(kafka)) {
+      topics.recreateShadowOutputs(shadow.ecosystem(), shadow.shadow()).forEach(name -> out.println("Created empty " + name));
+    }
+    Replay.reset(kafka, shadow, point, false, false, stateDir, out);
+    try (Admin admin = Admin.create(kafka)) {
+      final Map<TopicPartition, Long> targets = ProcessorLag.inputEnds(admin, shadow);
+      final long total = ProcessorLag.remaining(admin, shadow, targets);
+      try (FunnelProcessor processor = FunnelProcessor.start(shadow, config, kafka, registryUrl, stateDir)) {
+        processor.awaitRunning(STARTUP_TIMEOUT);
+        long left = total;
+        long lastReport = 0;
+        while (left > 0) {
+          if (processor.streams().state() == KafkaStreams.State.ERROR) {
+            throw new IllegalStateException(shadow.applicationId() + " stopped with an error; see the log above");
+          }
+          if (System.currentTimeMillis() - lastReport >= PROGRESS_EVERY_MS) {
+            System.err.printf("%s: %,d of %,d records left%n", shadow.applicationId(), left, total);
+            lastReport = System.currentTimeMillis();
+          }
+          Thread.sleep(POLL_MS);
+          left = ProcessorLag.remaining(admin, shadow, targets);
+        }
+      }
+      return new Result(total, Duration.ofNanos(System.nanoTime() - began));
+    }
+  }
+}
