@@ -55,8 +55,8 @@ public final class ShadowComparison {
   }
 
   public static void print(final Map<String, Row> rows, final Names shadow, final PrintStream out) {
+    out.println("production -> shadow " + shadow.shadow() + ", per campaign over every cohort day:");
     out.printf("%-20s %21s %21s %21s %21s%n", "CAMPAIGN", "TOUCHED", "COUPON", "PAID", "CONVERSIONS");
-    out.printf("%-20s %21s %21s %21s %21s%n", "", "prod -> " + shadow.shadow(), "", "", "");
     long differing = 0;
     for (final Row row : rows.values()) {
       out.printf("%-20s %21s %21s %21s %21s%s%n", row.campaign(),

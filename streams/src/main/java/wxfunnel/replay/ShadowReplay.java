@@ -38,17 +38,18 @@ public final class ShadowReplay {
     Replay.reset(kafka, shadow, point, false, false, stateDir, out);
     try (Admin admin = Admin.create(kafka)) {
       final Map<TopicPartition, Long> targets = ProcessorLag.inputEnds(admin, shadow);
-      final long total = ProcessorLag.remaining(admin, shadow, targets);
+      final long total = ProcessorLag.remaining(admin, shadow, targets).inputs();
       try (FunnelProcessor processor = FunnelProcessor.start(shadow, config, kafka, registryUrl, stateDir)) {
         processor.awaitRunning(STARTUP_TIMEOUT);
-        long left = total;
+        ProcessorLag.Remaining left = new ProcessorLag.Remaining(total, 0);
         long lastReport = 0;
-        while (left > 0) {
+        while (left.total() > 0) {
           if (processor.streams().state() == KafkaStreams.State.ERROR) {
             throw new IllegalStateException(shadow.applicationId() + " stopped with an error; see the log above");
           }
           if (System.currentTimeMillis() - lastReport >= PROGRESS_EVERY_MS) {
-            System.err.printf("%s: %,d of %,d records left%n", shadow.applicationId(), left, total);
+            System.err.printf("%s: %,d of %,d input records processed, %,d in between%n", shadow.applicationId(),
+                total - left.inputs(), total, left.internal());
             lastReport = System.currentTimeMillis();
           }
           Thread.sleep(POLL_MS);

@@ -35,7 +35,14 @@ public final class ProcessorLag {
 
   /** The same for the processor named by {@code names}, a shadow perhaps. */
   public static long of(final Admin admin, final Names names) throws Exception {
-    return remaining(admin, names, inputEnds(admin, names));
+    return remaining(admin, names, inputEnds(admin, names)).total();
+  }
+
+  /** Records left: of the inputs, and of the repartition topics in between. */
+  public record Remaining(long inputs, long internal) {
+    public long total() {
+      return inputs + internal;
+    }
   }
 
   /** The end offset of every partition of the processor's inputs, now. */
@@ -47,19 +54,20 @@ public final class ProcessorLag {
    * What is left before the processor has committed its inputs up to {@code inputTargets} and
    * everything it repartitioned on the way.
    */
-  public static long remaining(final Admin admin, final Names names, final Map<TopicPartition, Long> inputTargets)
+  public static Remaining remaining(final Admin admin, final Names names, final Map<TopicPartition, Long> inputTargets)
       throws Exception {
     final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(names.applicationId())
         .partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     final Map<TopicPartition, Long> internalEnds = ends(admin, partitions(admin, FunnelTopology.repartitionTopics(names)));
-    long lag = 0;
+    long inputs = 0;
     for (final Map.Entry<TopicPartition, Long> target : inputTargets.entrySet()) {
-      lag += Math.max(0, target.getValue() - offset(committed.get(target.getKey())));
+      inputs += Math.max(0, target.getValue() - offset(committed.get(target.getKey())));
     }
+    long internal = 0;
     for (final Map.Entry<TopicPartition, Long> end : internalEnds.entrySet()) {
-      lag += Math.max(0, end.getValue() - offset(committed.get(end.getKey())) - 1);
+      internal += Math.max(0, end.getValue() - offset(committed.get(end.getKey())) - 1);
     }
-    return lag;
+    return new Remaining(inputs, internal);
   }
 
   private static long offset(final OffsetAndMetadata committed) {
