@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,6 +19,7 @@ import wxfunnel.replay.Replay;
 import wxfunnel.replay.ResetPoint;
 import wxfunnel.replay.ShadowComparison;
 import wxfunnel.replay.ShadowReplay;
+import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.Names;
 
 /** {@code wxfunnel replay}: reprocess an ecosystem's inputs, in place or in a shadow, and compare. */
@@ -96,11 +98,16 @@ final class ReplayCommand implements Callable<Integer> {
       if (shadow != null && !dryRun) {
         final Names names = new Names(eco, shadow);
         final ShadowReplay.Result result = ShadowReplay.run(client.kafkaConfig(), client.schemaRegistryUrl, names,
-            funnel.config(eco), from.point(), stateDir, System.out);
+            funnel.config(eco), from.point(), force, stateDir, System.out);
         System.out.printf("%s reprocessed %,d records in %d s; compare with: wxfunnel replay --ecosystem %s --compare %s%n",
             names.applicationId(), result.inputRecords(), result.took().toSeconds(), eco.name().toLowerCase(), shadow);
       } else {
-        Replay.reset(client.kafkaConfig(), new Names(eco, shadow), from.point(), dryRun, force, stateDir, System.out);
+        final Names names = new Names(eco, shadow);
+        if (shadow != null) {
+          System.out.println("Would recreate empty " + Stream.of(EcoTopic.values()).filter(EcoTopic::isOutput).map(names::topic)
+              .toList() + " and reprocess into them");
+        }
+        Replay.reset(client.kafkaConfig(), names, from.point(), dryRun, force, stateDir, System.out);
       }
     }
     return 0;

@@ -30,12 +30,13 @@ public final class ShadowReplay {
   public record Result(long inputRecords, Duration took) {}
 
   public static Result run(final Map<String, Object> kafka, final String registryUrl, final Names shadow,
-      final FunnelConfig config, final ResetPoint point, final Path stateDir, final PrintStream out) throws Exception {
+      final FunnelConfig config, final ResetPoint point, final boolean force, final Path stateDir, final PrintStream out)
+      throws Exception {
     final long began = System.nanoTime();
     try (TopicAdmin topics = new TopicAdmin(kafka)) {
       topics.recreateShadowOutputs(shadow.ecosystem(), shadow.shadow()).forEach(name -> out.println("Created empty " + name));
     }
-    Replay.reset(kafka, shadow, point, false, false, stateDir, out);
+    Replay.reset(kafka, shadow, point, false, force, stateDir, out);
     try (Admin admin = Admin.create(kafka)) {
       final Map<TopicPartition, Long> targets = ProcessorLag.inputEnds(admin, shadow);
       final long total = ProcessorLag.remaining(admin, shadow, targets).inputs();
