@@ -38,7 +38,7 @@ public final class TrafficSender implements AutoCloseable {
   public void send(final Generated record) {
     throwIfFailed();
     producer.send(new ProducerRecord<>(record.topic(), null, record.deliverAt(),
-        record.key().getBytes(StandardCharsets.UTF_8), valueBytes(record)), (metadata, e) -> {
+        record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), valueBytes(record)), (metadata, e) -> {
           if (e != null && failure == null) {
             failure = e;
           }
@@ -53,7 +53,9 @@ public final class TrafficSender implements AutoCloseable {
 
   private void throwIfFailed() {
     if (failure != null) {
-      throw new IllegalStateException("sending generated traffic failed: " + failure.getMessage(), failure);
+      throw new IllegalStateException("sending generated traffic failed: " + failure.getMessage()
+          + " (a broker refuses records stamped more than log.message.timestamp.after.max.ms, 1 h by default, ahead of"
+          + " its clock: start the traffic earlier, or send fewer records)", failure);
     }
   }
 

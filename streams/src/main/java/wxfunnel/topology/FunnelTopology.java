@@ -107,7 +107,11 @@ public final class FunnelTopology {
 
   /** The changelog of the ledger store, as named on the broker: the committed counts of every outcome. */
   public static String ledgerChangelog(final Ecosystem ecosystem) {
-    final Names names = new Names(ecosystem);
+    return ledgerChangelog(new Names(ecosystem));
+  }
+
+  /** The same for the processor named by {@code names}. */
+  public static String ledgerChangelog(final Names names) {
     return names.applicationId() + "-" + names.of(LEDGER) + "-changelog";
   }
 

@@ -55,7 +55,7 @@ class InspectTest {
       topics.create(EnumSet.allOf(Ecosystem.class), 2);
     }
     try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), new RegistryClient(stack.registryUrl()))) {
-      new Generator(Generator.Settings.of(7, 6_000).withStart(Instant.now().minus(Duration.ofHours(3))))
+      new Generator(Generator.Settings.of(7, 6_000).withStart(Instant.now().minus(Duration.ofDays(3))))
           .forEachRemaining(sender::send);
       sender.flush();
     }

@@ -1,0 +1,152 @@
+package wxfunnel.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.cli.Main;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.generator.Generator;
+import wxfunnel.generator.TrafficSender;
+import wxfunnel.local.LocalStack;
+import wxfunnel.registry.RegistryClient;
+import wxfunnel.runtime.ProcessorLag;
+import wxfunnel.testing.Http;
+import wxfunnel.testing.Ports;
+import wxfunnel.testing.ProcessorOutputs;
+import wxfunnel.topics.TopicAdmin;
+import wxfunnel.topology.Names;
+
+/**
+ * Kafka's own exactly-once proof, on this pipeline: the processor runs as a child process with a
+ * raised commit interval, and is killed with SIGKILL three times while a transaction holds
+ * uncommitted output, each time further into the input, and restarted. The outputs are known in
+ * advance, from an uninterrupted run of the same pipeline over the same inputs (a shadow replay):
+ * a read_committed reader must find exactly its conversions and funnel rows, each of its dead
+ * letters exactly once, and the same count of every outcome in the ledger (a record processed
+ * twice would count twice); the exported metrics must equal them.
+ */
+class SigkillTest {
+
+  private static final Ecosystem WEIXIN = Ecosystem.WEIXIN;
+  private static final long RECORDS = 60_000;
+  private static final int KILLS = 3;
+  private static final int PARTITIONS = 3;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void threeKillsMidRunLoseNothingAndDoubleNothing() throws Exception {
+    try (LocalStack stack = LocalStack.start(dir.resolve("kafka"), 0, 0);
+        Admin admin = Admin.create(stack.kafka().clientConfig())) {
+      try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
+        topics.create(EnumSet.of(WEIXIN), PARTITIONS);
+      }
+      try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), new RegistryClient(stack.registryUrl()))) {
+        new Generator(Generator.Settings.of(3, RECORDS).withEcosystems(EnumSet.of(WEIXIN))
+            .withStart(Instant.now().minus(Duration.ofDays(3)))).forEachRemaining(sender::send);
+        sender.flush();
+      }
+      final ProcessorOutputs expected = ProcessorOutputs.reference(stack.kafka().clientConfig(), stack.registryUrl(),
+          new Names(WEIXIN), dir.resolve("reference-state"));
+      assertThat(expected.conversions()).hasSizeGreaterThan(500);
+
+      // 1. Killed three times, each after more of the inputs are committed, the last still short of the end.
+      final long total = ProcessorLag.of(admin, WEIXIN);
+      for (int kill = 1; kill <= KILLS; kill++) {
+        final long leftAtKill = total * (KILLS + 1 - kill) / (KILLS + 1);
+        final Process processor = processor(stack, Ports.free());
+        try {
+          // Past its share of the inputs, and with output written in a transaction not yet committed.
+          await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+              .until(() -> ProcessorLag.of(admin, WEIXIN) <= leftAtKill && transactionOpen(admin));
+        } finally {
+          processor.destroyForcibly().waitFor();
+        }
+      }
+      assertThat(ProcessorLag.of(admin, WEIXIN)).as("work left at the last kill").isPositive();
+
+      // 2. Restarted on the same state directory, it finishes: exactly the expected outputs, and metrics equal to them.
+      final int port = Ports.free();
+      final Process last = processor(stack, port);
+      try {
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
+        final ProcessorOutputs actual = ProcessorOutputs.read(stack.kafka().clientConfig(), stack.registryUrl(), new Names(WEIXIN));
+        assertThat(actual).as(() -> actual.differencesFrom(expected)).isEqualTo(expected);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2))
+            .untilAsserted(() -> assertThat(exported(port)).isEqualTo(actual.totals()));
+      } finally {
+        last.destroy();
+        last.waitFor();
+      }
+    }
+  }
+
+  private Process processor(final LocalStack stack, final int metricsPort) throws Exception {
+    // A commit every 2 s (not 1) keeps a transaction open most of the time; the killed member leaves the group after 10 s.
+    final Path config = Files.writeString(dir.resolve("processor.properties"),
+        "kafka.session.timeout.ms=10000\nkafka.commit.interval.ms=2000\n");
+    return new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--ecosystem", "weixin",
+        "--bootstrap-servers", stack.bootstrapServers(), "--schema-registry-url", stack.registryUrl(),
+        "--state-dir", dir.resolve("state").toString(), "--metrics-port", String.valueOf(metricsPort),
+        "--metrics-host", "127.0.0.1", "--config", config.toString()))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("processor.log").toFile()))
+        .start();
+  }
+
+  /** Whether an output partition holds records of a transaction not yet committed: its end is past its last stable offset. */
+  private static boolean transactionOpen(final Admin admin) throws Exception {
+    final Map<TopicPartition, OffsetSpec> outputs = new HashMap<>();
+    for (final String topic : List.of("weixin.conversions", "weixin.funnel")) {
+      for (int p = 0; p < PARTITIONS; p++) {
+        outputs.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+    }
+    final var stable = admin.listOffsets(outputs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS);
+    final var end = admin.listOffsets(outputs, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get(30, TimeUnit.SECONDS);
+    return outputs.keySet().stream().anyMatch(p -> end.get(p).offset() > stable.get(p).offset());
+  }
+
+  /** Totals from /metrics: conversions, funnel users per step, dead letters. */
+  private static Map<String, Double> exported(final int port) throws Exception {
+    final Map<String, Double> totals = new TreeMap<>();
+    for (final String line : Http.get("http://127.0.0.1:" + port + "/metrics").lines().toList()) {
+      if (line.startsWith("wxfunnel_conversions{")) {
+        totals.merge("conversions", value(line), Double::sum);
+      } else if (line.startsWith("wxfunnel_funnel_users{")) {
+        totals.merge("funnel." + label(line, "step"), value(line), Double::sum);
+      } else if (line.startsWith("wxfunnel_dlq_records{")) {
+        totals.merge("dlq", value(line), Double::sum);
+      }
+    }
+    return totals;
+  }
+
+  private static double value(final String line) {
+    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+  }
+
+  private static String label(final String line, final String name) {
+    final int start = line.indexOf(name + "=\"") + name.length() + 2;
+    return new String(line.substring(start, line.indexOf('"', start)).getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+  }
+}

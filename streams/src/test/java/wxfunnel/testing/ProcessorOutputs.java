@@ -1,0 +1,104 @@
+package wxfunnel.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.LongDeserializer;
+import wxfunnel.events.Conversion;
+import wxfunnel.events.FunnelRow;
+import wxfunnel.registry.RegistryClient;
+import wxfunnel.replay.ResetPoint;
+import wxfunnel.replay.ShadowReplay;
+import wxfunnel.runtime.CommittedOutputs;
+import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topology.FunnelConfig;
+import wxfunnel.topology.FunnelTopology;
+import wxfunnel.topology.Names;
+
+/**
+ * What a read_committed reader finds of one processor's work: the latest conversion and funnel
+ * row per key, every dead letter by its source coordinates with its reason (each exactly once),
+ * and the ledger's count of every outcome (a record processed twice would count twice). Two runs
+ * over the same inputs must find equal ones.
+ */
+public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, FunnelRow> funnel,
+    Map<String, String> deadLetters, Map<String, Long> ledger) {
+
+  public static ProcessorOutputs read(final Map<String, Object> kafka, final String registryUrl, final Names names) {
+    final RegistryClient registry = new RegistryClient(registryUrl);
+    final AvroDeserializer<FunnelRow> rows = new AvroDeserializer<>(registry, FunnelRow.class);
+    final AvroDeserializer<Conversion> conversions = new AvroDeserializer<>(registry, Conversion.class);
+    final Map<String, Conversion> latest = new TreeMap<>();
+    CommittedOutputs.latest(kafka, names.topic(EcoTopic.CONVERSIONS))
+        .forEach((key, value) -> latest.put(key, conversions.deserialize("", value)));
+    final Map<String, FunnelRow> funnel = new TreeMap<>();
+    CommittedOutputs.latest(kafka, names.topic(EcoTopic.FUNNEL)).forEach((key, value) -> funnel.put(key, rows.deserialize("", value)));
+    final Map<String, String> deadLetters = new TreeMap<>();
+    for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(kafka, List.of(names.topic(EcoTopic.DLQ)))) {
+      final String source = header(record, "wxfunnel.source.topic") + "/" + header(record, "wxfunnel.source.partition")
+          + "/" + header(record, "wxfunnel.source.offset");
+      assertThat(deadLetters.put(source, header(record, "wxfunnel.reason"))).as("dead-lettered twice: " + source).isNull();
+    }
+    final Map<String, Long> ledger = new TreeMap<>();
+    final LongDeserializer longs = new LongDeserializer();
+    CommittedOutputs.latest(kafka, FunnelTopology.ledgerChangelog(names)).forEach((key, value) -> {
+      if (!key.startsWith("clock.")) {
+        ledger.put(key, longs.deserialize("", value));
+      }
+    });
+    return new ProcessorOutputs(latest, funnel, deadLetters, ledger);
+  }
+
+  /** The outputs of an uninterrupted run over the same inputs: a shadow replay named {@code reference}. */
+  public static ProcessorOutputs reference(final Map<String, Object> kafka, final String registryUrl, final Names production,
+      final Path stateDir) throws Exception {
+    final Names reference = new Names(production.ecosystem(), "reference");
+    ShadowReplay.run(kafka, registryUrl, reference, FunnelConfig.defaults(production.ecosystem()), new ResetPoint.Earliest(),
+        false, stateDir, new PrintStream(OutputStream.nullOutputStream()));
+    return read(kafka, registryUrl, reference);
+  }
+
+  /** The first differences from {@code expected}, briefly, for a failure message. */
+  public String differencesFrom(final ProcessorOutputs expected) {
+    final StringBuilder text = new StringBuilder();
+    differences("conversion", conversions, expected.conversions, text);
+    differences("row", funnel, expected.funnel, text);
+    differences("dead letter", deadLetters, expected.deadLetters, text);
+    differences("ledger", ledger, expected.ledger, text);
+    return text.toString();
+  }
+
+  private static <V> void differences(final String what, final Map<String, V> actual, final Map<String, V> expected,
+      final StringBuilder text) {
+    final Set<String> keys = new TreeSet<>(actual.keySet());
+    keys.addAll(expected.keySet());
+    keys.stream().filter(key -> !Objects.equals(actual.get(key), expected.get(key))).limit(3)
+        .forEach(key -> text.append(String.format("%s %s: %s%n  expected %s%n", what, key, actual.get(key), expected.get(key))));
+  }
+
+  /** The business totals the metrics must show for these outputs. */
+  public Map<String, Double> totals() {
+    final Map<String, Double> totals = new TreeMap<>();
+    totals.put("conversions", (double) conversions.size());
+    totals.put("funnel.touched", funnel.values().stream().mapToDouble(FunnelRow::getTouched).sum());
+    totals.put("funnel.coupon", funnel.values().stream().mapToDouble(FunnelRow::getCoupon).sum());
+    totals.put("funnel.paid", funnel.values().stream().mapToDouble(FunnelRow::getPaid).sum());
+    totals.put("dlq", (double) deadLetters.size());
+    return totals;
+  }
+
+  private static String header(final ConsumerRecord<String, byte[]> record, final String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+}
