@@ -70,6 +70,7 @@ final class RunCommand implements Callable<Integer> {
       final FunnelProcessor processor = running.closeOnStop(
           FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir));
       metrics.watch(processor);
+      metrics.watchRegistry(eco, registryUrl(eco));
       processor.awaitRunning(Duration.ofMinutes(5));
       running.closeOnStop(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)),
           metrics.registry(), topCampaigns));

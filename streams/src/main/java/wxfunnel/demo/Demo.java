@@ -76,6 +76,7 @@ public final class Demo {
               new HashMap<>(stack.kafka().clientConfig()), stack.registryUrl(), options.dataDir().resolve("state"));
           processors.add(processor);
           metrics.watch(processor);
+          metrics.watchRegistry(eco, stack.registryUrl());
         }
         final List<CommittedMetrics> business = new ArrayList<>();
         try {

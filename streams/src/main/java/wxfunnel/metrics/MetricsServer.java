@@ -19,18 +19,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import wxfunnel.events.Ecosystem;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.topics.EcoTopic;
 
 /**
- * Prometheus text at {@code /metrics} (Micrometer), and {@code /health}: 200 with every
- * processor RUNNING, else 503 and which one is not.
+ * Prometheus text at {@code /metrics} (Micrometer), and {@code /health}: the processors' states and
+ * whether their schema registries answer.
  */
 public final class MetricsServer implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final List<FunnelProcessor> processors = new ArrayList<>();
   private final List<AutoCloseable> binders = new ArrayList<>();
+  private final Map<String, RegistryProbe> registries = new TreeMap<>();
   private final HttpServer http;
 
   private MetricsServer(final HttpServer http) {
@@ -64,6 +66,16 @@ public final class MetricsServer implements AutoCloseable {
         .tag("ecosystem", EcoTopic.prefix(processor.ecosystem())).register(registry);
   }
 
+  /** Probes the ecosystem's schema registry; its reachability shows on {@code /health} and as a metric. */
+  public void watchRegistry(final Ecosystem ecosystem, final String url) {
+    final RegistryProbe probe = new RegistryProbe(url);
+    binders.add(probe);
+    registries.put(EcoTopic.prefix(ecosystem), probe);
+    Gauge.builder("wxfunnel.registry.reachable", probe, p -> p.reachable() ? 1 : 0)
+        .description("1 while the ecosystem's schema registry answers; processors go on with cached schemas meanwhile")
+        .tag("ecosystem", EcoTopic.prefix(ecosystem)).register(registry);
+  }
+
   public PrometheusMeterRegistry registry() {
     return registry;
   }
@@ -93,6 +105,11 @@ public final class MetricsServer implements AutoCloseable {
     respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
   }
 
+  /**
+   * 200 and UP with every processor RUNNING and every registry answering; 200 and DEGRADED while a
+   * registry does not answer (processors go on with the schemas they have); 503 and DOWN while a
+   * processor is not RUNNING.
+   */
   private void health(final HttpExchange exchange) throws IOException {
     final Map<String, String> states = new TreeMap<>();
     boolean up = !processors.isEmpty();
@@ -100,13 +117,26 @@ public final class MetricsServer implements AutoCloseable {
       states.put(EcoTopic.prefix(processor.ecosystem()), processor.streams().state().name());
       up &= processor.isRunning();
     }
-    final StringBuilder body = new StringBuilder("{\"status\":\"").append(up ? "UP" : "DOWN").append("\",\"processors\":{");
-    states.forEach((eco, state) -> body.append('"').append(eco).append("\":\"").append(state).append("\","));
-    if (!states.isEmpty()) {
-      body.setLength(body.length() - 1);
+    final Map<String, String> reachability = new TreeMap<>();
+    boolean degraded = false;
+    for (final Map.Entry<String, RegistryProbe> probe : registries.entrySet()) {
+      final boolean reachable = probe.getValue().reachable();
+      reachability.put(probe.getKey(), reachable ? "REACHABLE" : "UNREACHABLE for " + probe.getValue().downFor().toSeconds() + " s");
+      degraded |= !reachable;
     }
-    body.append("}}");
-    respond(exchange, up ? 200 : 503, "application/json", body.toString());
+    final String status = !up ? "DOWN" : degraded ? "DEGRADED" : "UP";
+    final String body = "{\"status\":\"" + status + "\",\"processors\":" + object(states) + ",\"registries\":"
+        + object(reachability) + "}";
+    respond(exchange, up ? 200 : 503, "application/json", body);
+  }
+
+  private static String object(final Map<String, String> entries) {
+    final StringBuilder json = new StringBuilder("{");
+    entries.forEach((key, value) -> json.append('"').append(key).append("\":\"").append(value).append("\","));
+    if (!entries.isEmpty()) {
+      json.setLength(json.length() - 1);
+    }
+    return json.append('}').toString();
   }
 
   private static void respond(final HttpExchange exchange, final int status, final String type, final String body) throws IOException {
