@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
@@ -30,28 +31,79 @@ public final class LocalKafka implements AutoCloseable {
   private static final String CONTROLLER = "CONTROLLER";
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
 
+  /** The SCRAM mechanism of a secured broker. */
+  public static final String SCRAM = "SCRAM-SHA-256";
+  /** The superuser of a secured broker, who creates topics and ACLs. */
+  public static final String ADMIN = "admin";
+
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final Map<String, Object> clientConfig;
 
-  private LocalKafka(final KafkaRaftServer server, final String bootstrapServers) {
+  private LocalKafka(final KafkaRaftServer server, final String bootstrapServers, final Map<String, Object> clientConfig) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.clientConfig = clientConfig;
   }
 
   /** Starts a broker listening on 127.0.0.1:{@code port} (0 picks a free port), data under {@code dataDir}. */
   public static LocalKafka start(final Path dataDir, final int port) throws IOException {
+    return start(dataDir, port, Map.of());
+  }
+
+  /**
+   * Starts a broker whose clients must authenticate with SASL/SCRAM as one of {@code users} (name
+   * to password, {@link #ADMIN} among them) and are authorized by the {@code StandardAuthorizer}:
+   * without an ACL, only {@link #ADMIN} may do anything. {@link #clientConfig()} authenticates as
+   * {@link #ADMIN}. With no users, a plain broker.
+   */
+  public static LocalKafka start(final Path dataDir, final int port, final Map<String, String> users) throws IOException {
     final Path logDir = dataDir.resolve("kafka");
     Files.createDirectories(logDir);
     final int brokerPort = port == 0 ? freePort() : port;
-    final Properties config = serverConfig(logDir, brokerPort, freePort());
+    final int controllerPort = freePort();
+    final Properties config = serverConfig(logDir, brokerPort, controllerPort);
+    final String bootstrap = "127.0.0.1:" + brokerPort;
+    Map<String, Object> client = Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    if (!users.isEmpty()) {
+      secure(config, brokerPort, controllerPort, users.get(ADMIN));
+      client = scramClient(bootstrap, ADMIN, users.get(ADMIN));
+    }
     if (!Files.exists(logDir.resolve("meta.properties"))) {
-      format(logDir);
+      format(logDir, users);
     }
     final KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
     server.startup();
-    final LocalKafka kafka = new LocalKafka(server, "127.0.0.1:" + brokerPort);
+    final LocalKafka kafka = new LocalKafka(server, bootstrap, client);
     kafka.awaitReady();
     return kafka;
+  }
+
+  /** Client settings that authenticate to a secured broker as {@code user}. */
+  public static Map<String, Object> scramClient(final String bootstrapServers, final String user, final String password) {
+    return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
+        SaslConfigs.SASL_MECHANISM, SCRAM,
+        SaslConfigs.SASL_JAAS_CONFIG, jaas(user, password));
+  }
+
+  private static String jaas(final String user, final String password) {
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+        + password + "\";";
+  }
+
+  /** Clients and brokers talk SASL/SCRAM; the controller listener stays on the loopback, in plain text. */
+  private static void secure(final Properties p, final int brokerPort, final int controllerPort, final String adminPassword) {
+    p.put("listeners", "SASL_PLAINTEXT://127.0.0.1:" + brokerPort + "," + CONTROLLER + "://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "SASL_PLAINTEXT://127.0.0.1:" + brokerPort);
+    p.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+    p.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
+    p.put("sasl.enabled.mechanisms", SCRAM);
+    p.put("sasl.mechanism.inter.broker.protocol", SCRAM);
+    p.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config", jaas(ADMIN, adminPassword));
+    p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+    // The controller listener is plain text on the loopback: its peer is this same node.
+    p.put("super.users", "User:" + ADMIN + ";User:ANONYMOUS");
   }
 
   public String bootstrapServers() {
@@ -60,7 +112,7 @@ public final class LocalKafka implements AutoCloseable {
 
   /** Client settings that reach this broker. */
   public Map<String, Object> clientConfig() {
-    return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return clientConfig;
   }
 
   @Override
@@ -95,9 +147,11 @@ public final class LocalKafka implements AutoCloseable {
     return p;
   }
 
-  private static void format(final Path logDir) throws IOException {
+  private static void format(final Path logDir, final Map<String, String> users) throws IOException {
     try {
       new Formatter()
+          .setScramArguments(users.entrySet().stream()
+              .map(user -> SCRAM + "=[name=" + user.getKey() + ",password=" + user.getValue() + "]").toList())
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
           .setNodeId(1)
           .setClusterId(Uuid.randomUuid().toString())
