@@ -69,9 +69,10 @@ final class RunCommand implements Callable<Integer> {
     for (final Ecosystem eco : ecosystems) {
       final FunnelProcessor processor = running.closeOnStop(
           FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir));
-      metrics.watch(processor);
       metrics.watchRegistry(eco, registryUrl(eco));
       processor.awaitRunning(Duration.ofMinutes(5));
+      // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
+      metrics.watch(processor);
       running.closeOnStop(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)),
           metrics.registry(), topCampaigns));
       System.out.println(EcoTopic.prefix(eco) + " processor running; metrics at " + metrics.url() + "/metrics");

@@ -75,13 +75,14 @@ public final class Demo {
           final FunnelProcessor processor = FunnelProcessor.start(eco, FunnelConfig.defaults(eco),
               new HashMap<>(stack.kafka().clientConfig()), stack.registryUrl(), options.dataDir().resolve("state"));
           processors.add(processor);
-          metrics.watch(processor);
           metrics.watchRegistry(eco, stack.registryUrl());
         }
         final List<CommittedMetrics> business = new ArrayList<>();
         try {
           for (final FunnelProcessor processor : processors) {
             processor.awaitRunning(STARTUP_TIMEOUT);
+            // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
+            metrics.watch(processor);
             business.add(CommittedMetrics.start(processor.ecosystem(), stack.kafka().clientConfig(),
                 new RegistryClient(stack.registryUrl()), metrics.registry(), CommittedMetrics.DEFAULT_TOP_CAMPAIGNS));
           }

@@ -50,13 +50,16 @@ public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, 
           + "/" + header(record, "wxfunnel.source.offset");
       assertThat(deadLetters.put(source, header(record, "wxfunnel.reason"))).as("dead-lettered twice: " + source).isNull();
     }
-    final Map<String, Long> ledger = new TreeMap<>();
+    // Each task keeps its own counts, in its own changelog partition: the latest per partition, summed.
+    final Map<String, Long> latestCounts = new TreeMap<>();
     final LongDeserializer longs = new LongDeserializer();
-    CommittedOutputs.latest(kafka, FunnelTopology.ledgerChangelog(names)).forEach((key, value) -> {
-      if (!key.startsWith("clock.")) {
-        ledger.put(key, longs.deserialize("", value));
+    for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(kafka, List.of(FunnelTopology.ledgerChangelog(names)))) {
+      if (!record.key().startsWith("clock.")) {
+        latestCounts.put(record.partition() + "/" + record.key(), longs.deserialize("", record.value()));
       }
-    });
+    }
+    final Map<String, Long> ledger = new TreeMap<>();
+    latestCounts.forEach((key, count) -> ledger.merge(key.substring(key.indexOf('/') + 1), count, Long::sum));
     return new ProcessorOutputs(latest, funnel, deadLetters, ledger);
   }
 
@@ -76,6 +79,7 @@ public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, 
     differences("row", funnel, expected.funnel, text);
     differences("dead letter", deadLetters, expected.deadLetters, text);
     differences("ledger", ledger, expected.ledger, text);
+
     return text.toString();
   }
 
