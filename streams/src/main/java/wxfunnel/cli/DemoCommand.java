@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import wxfunnel.demo.Demo;
 import wxfunnel.demo.LocalPrometheus;
@@ -17,6 +18,9 @@ import wxfunnel.demo.LocalPrometheus;
     description = "Run everything locally: a Kafka broker and schema registry, both walled processors, simulated traffic, "
         + "/metrics and /health, and a live view of WeChat and Weixin side by side. Ctrl-C stops it cleanly.")
 final class DemoCommand implements Callable<Integer> {
+
+  @Mixin
+  FunnelOptions funnel;
 
   @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "Stop after this long and print a summary (default: until Ctrl-C).")
@@ -67,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       Demo.run(new Demo.Options(duration, rate, seed, injectDropAt, prometheus ? LocalPrometheus.Settings.defaults() : null,
-          metricsPort, dir, backfill, summaryFile, System.out), stop);
+          metricsPort, dir, backfill, summaryFile, System.out, funnel::config), stop);
       return 0;
     } finally {
       finished.countDown();

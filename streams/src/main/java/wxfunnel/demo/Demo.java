@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
@@ -45,9 +46,11 @@ public final class Demo {
    * @param prometheus a local Prometheus to start with it; null for none
    * @param backfill how much traffic from before the start to send at once, so the view fills quickly
    * @param summaryFile where to write the final summary as JSON; null for nowhere
+   * @param semantics each ecosystem's lookback, windows and grace ({@code FunnelConfig::defaults} for DESIGN's)
    */
   public record Options(Duration duration, double rate, long seed, Duration injectDropAt, LocalPrometheus.Settings prometheus,
-      int metricsPort, Path dataDir, Duration backfill, Path summaryFile, PrintStream out) {}
+      int metricsPort, Path dataDir, Duration backfill, Path summaryFile, PrintStream out,
+      Function<Ecosystem, FunnelConfig> semantics) {}
 
   private static final int PARTITIONS = 3;
   private static final Duration REFRESH = Duration.ofSeconds(2);
@@ -72,7 +75,7 @@ public final class Demo {
           LocalPrometheus prometheus = options.prometheus() == null ? null
               : LocalPrometheus.start(options.prometheus(), options.dataDir(), metrics.port(), out)) {
         for (final Ecosystem eco : Ecosystem.values()) {
-          final FunnelProcessor processor = FunnelProcessor.start(eco, FunnelConfig.defaults(eco),
+          final FunnelProcessor processor = FunnelProcessor.start(eco, options.semantics().apply(eco),
               new HashMap<>(stack.kafka().clientConfig()), stack.registryUrl(), options.dataDir().resolve("state"));
           processors.add(processor);
           metrics.watchRegistry(eco, stack.registryUrl());

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.Tools;
+import wxfunnel.topology.FunnelConfig;
 
 /**
  * The relative-drop alert on a real Prometheus, against two demos side by side: the one with
@@ -102,7 +103,7 @@ class ConversionDropAlertTest {
       final int port = Ports.free();
       final Demo.Options options = new Demo.Options(null, RATE, 21, dropAt,
           new LocalPrometheus.Settings(port, rules, Duration.ofSeconds(2)), Ports.free(), data, BACKFILL, null,
-          new PrintStream(OutputStream.nullOutputStream()));
+          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults);
       final AtomicBoolean stopping = new AtomicBoolean();
       return new DemoUnderPrometheus(port, stopping, CompletableFuture.supplyAsync(() -> {
         try {

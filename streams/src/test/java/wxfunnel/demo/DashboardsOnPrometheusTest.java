@@ -22,6 +22,7 @@ import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.Tools;
+import wxfunnel.topology.FunnelConfig;
 
 /** Every panel of every dashboard shows data: the demo, scraped by a real Prometheus loading the project's rules. */
 class DashboardsOnPrometheusTest {
@@ -38,7 +39,7 @@ class DashboardsOnPrometheusTest {
     final AtomicBoolean stop = new AtomicBoolean();
     final Demo.Options options = new Demo.Options(Duration.ofMinutes(5), 400, 11, null,
         new LocalPrometheus.Settings(prometheusPort, Tools.repo().resolve("prometheus/rules"), Duration.ofSeconds(2)),
-        Ports.free(), dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()));
+        Ports.free(), dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults);
     final CompletableFuture<Summary> demo = CompletableFuture.supplyAsync(() -> {
       try {
         return Demo.run(options, stop);
