@@ -15,7 +15,7 @@ dir=$(mktemp -d -t wxfunnel-soak.XXXXXX)
 jar="$dir/wxfunnel.jar"
 cp "$(dirname "$0")/../streams/target/wxfunnel.jar" "$jar"
 port=19464
-java -jar "$jar" demo --duration "${minutes}m" --rate "$rate" --metrics-port "$port" --data-dir "$dir" "$@" \
+java -jar "$jar" demo --duration "$((minutes + 1))m" --rate "$rate" --metrics-port "$port" --data-dir "$dir" "$@" \
   > "$dir/demo.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
