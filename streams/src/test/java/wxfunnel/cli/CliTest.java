@@ -2,9 +2,6 @@ package wxfunnel.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -14,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.testing.CliRun;
 import wxfunnel.testing.SharedKafka;
 
 class CliTest {
@@ -25,9 +23,9 @@ class CliTest {
   void topicsCreateRunTwiceIsANoOp() {
     final String bootstrap = SharedKafka.get().bootstrapServers();
 
-    final Run first = run("topics", "create", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
-    final Run second = run("topics", "create", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
-    final Run describe = run("topics", "describe", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
+    final CliRun first = CliRun.of("topics", "create", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
+    final CliRun second = CliRun.of("topics", "create", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
+    final CliRun describe = CliRun.of("topics", "describe", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
 
     assertThat(first.exitCode()).isZero();
     assertThat(first.out()).contains("created weixin.reads").endsWith("8 created, 0 already existed\n");
@@ -69,31 +67,13 @@ class CliTest {
 
   @Test
   void errorsAreOneLineAndANonZeroExit() {
-    final Run unknownEcosystem = run("topics", "create", "--ecosystem", "mars");
-    final Run missingConfig = run("topics", "describe", "--config", dir.resolve("missing.properties").toString());
+    final CliRun unknownEcosystem = CliRun.of("topics", "create", "--ecosystem", "mars");
+    final CliRun missingConfig = CliRun.of("topics", "describe", "--config", dir.resolve("missing.properties").toString());
 
     assertThat(unknownEcosystem.exitCode()).isEqualTo(2);
     assertThat(unknownEcosystem.err()).startsWith("Invalid value for option '--ecosystem'")
         .contains("'mars' is not an ecosystem: use wechat, weixin or both");
     assertThat(missingConfig.exitCode()).isEqualTo(2);
     assertThat(missingConfig.err()).startsWith("wxfunnel: cannot read the config file").hasLineCount(1);
-  }
-
-  private record Run(int exitCode, String out, String err) {}
-
-  private static synchronized Run run(final String... args) {
-    final PrintStream out = System.out;
-    final PrintStream err = System.err;
-    final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      final int exitCode = Main.run(args);
-      return new Run(exitCode, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
   }
 }

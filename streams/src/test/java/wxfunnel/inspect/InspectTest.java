@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wxfunnel.cli.Main;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
@@ -30,6 +26,7 @@ import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.CommittedOutputs;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
+import wxfunnel.testing.CliRun;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
@@ -123,18 +120,10 @@ class InspectTest {
     final List<String> args = new ArrayList<>(List.of("inspect", "--bootstrap-servers", stack.bootstrapServers(),
         "--schema-registry-url", stack.registryUrl()));
     args.addAll(List.of(options));
-    final PrintStream out = System.out;
-    final ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-    final int exit;
-    try {
-      exit = Main.run(args.toArray(String[]::new));
-    } finally {
-      System.setOut(out);
-    }
-    assertThat(exit).isZero();
+    final CliRun run = CliRun.of(args.toArray(String[]::new));
+    assertThat(run.exitCode()).as(run.err()).isZero();
     final List<JsonNode> lines = new ArrayList<>();
-    for (final String line : printed.toString(StandardCharsets.UTF_8).lines().toList()) {
+    for (final String line : run.out().lines().toList()) {
       lines.add(json.readTree(line));
     }
     return lines;

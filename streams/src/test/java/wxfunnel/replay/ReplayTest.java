@@ -3,10 +3,7 @@ package wxfunnel.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +25,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wxfunnel.cli.Main;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.CreditedTouch;
 import wxfunnel.events.Ecosystem;
@@ -44,6 +40,7 @@ import wxfunnel.runtime.CommittedOutputs;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.testing.CliRun;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topics.TopicAdmin.TopicState;
@@ -108,7 +105,7 @@ class ReplayTest {
       assertThat(original.conversions()).hasSizeGreaterThan(100);
       assertThat(original.funnel().values()).extracting(FunnelRow::getCohortDay).contains(day(FIRST_PART), day(SECOND_PART));
 
-      assertThat(cli(stack, "--to-earliest").exit()).isZero();
+      assertThat(cli(stack, "--to-earliest").exitCode()).isZero();
       assertThat(Replay.localState(stack.kafka().clientConfig(), PRODUCTION, state())).doesNotExist();
       assertThat(internalTopics(stack)).isEmpty();
       assertThat(committedInputOffsets(stack)).isZero();
@@ -116,7 +113,7 @@ class ReplayTest {
       final Snapshot replayed = snapshot(stack, PRODUCTION);
       assertThat(replayed.differences(original)).as(() -> replayed.show(original)).isEmpty();
 
-      assertThat(cli(stack, "--to-datetime", BETWEEN.toString()).exit()).isZero();
+      assertThat(cli(stack, "--to-datetime", BETWEEN.toString()).exitCode()).isZero();
       assertThat(committedInputOffsets(stack)).as("the first part is skipped").isEqualTo(firstPartInputs);
       process(stack, PRODUCTION, FunnelConfig.defaults(WEIXIN));
       assertThat(snapshot(stack, PRODUCTION).differences(original)).isEmpty();
@@ -133,9 +130,9 @@ class ReplayTest {
       final Map<String, Long> files = files(Replay.localState(stack.kafka().clientConfig(), PRODUCTION, state()));
       assertThat(files).isNotEmpty();
 
-      final Cli dryRun = cli(stack, "--to-earliest", "--dry-run");
+      final CliRun dryRun = cli(stack, "--to-earliest", "--dry-run");
 
-      assertThat(dryRun.exit()).isZero();
+      assertThat(dryRun.exitCode()).isZero();
       assertThat(dryRun.out()).contains(FunnelTopology.repartitionTopics(PRODUCTION).get(0), "Would delete local state");
       assertThat(groupOffsets(stack)).isEqualTo(offsets);
       assertThat(allTopics(stack)).isEqualTo(topics);
@@ -144,8 +141,8 @@ class ReplayTest {
       try (FunnelProcessor running = FunnelProcessor.start(PRODUCTION, FunnelConfig.defaults(WEIXIN),
           stack.kafka().clientConfig(), stack.registryUrl(), state())) {
         running.awaitRunning(Duration.ofMinutes(1));
-        final Cli refused = cli(stack, "--to-earliest");
-        assertThat(refused.exit()).isEqualTo(1);
+        final CliRun refused = cli(stack, "--to-earliest");
+        assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains("the group wxfunnel-weixin still has 1 member(s): stop its processors first");
       }
       assertThat(groupOffsets(stack)).isEqualTo(offsets);
@@ -161,8 +158,8 @@ class ReplayTest {
       final Snapshot production = snapshot(stack, PRODUCTION);
       final Map<TopicPartition, OffsetAndMetadata> productionOffsets = groupOffsets(stack);
 
-      final Cli shadowRun = cli(stack, "--to-earliest", "--shadow", "short", "--lookback", "2m");
-      assertThat(shadowRun.exit()).as(shadowRun.err()).isZero();
+      final CliRun shadowRun = cli(stack, "--to-earliest", "--shadow", "short", "--lookback", "2m");
+      assertThat(shadowRun.exitCode()).as(shadowRun.err()).isZero();
 
       assertThat(snapshot(stack, PRODUCTION).differences(production)).as("production untouched").isEmpty();
       assertThat(groupOffsets(stack)).isEqualTo(productionOffsets);
@@ -188,8 +185,8 @@ class ReplayTest {
       });
       assertThat(cases).containsKeys("same", "lost", "fewer");
 
-      final Cli compare = cli(stack, "--compare", "short");
-      assertThat(compare.exit()).isZero();
+      final CliRun compare = cli(stack, "--compare", "short");
+      assertThat(compare.exitCode()).isZero();
       assertThat(compare.out()).containsPattern("\\(unattributed\\) .* -> ").contains("campaigns differ");
     }
   }
@@ -283,26 +280,12 @@ class ReplayTest {
     return new Snapshot(latestConversions, latestRows);
   }
 
-  /** A finished {@code wxfunnel replay} command line. */
-  private record Cli(int exit, String out, String err) {}
-
-  private Cli cli(final LocalStack stack, final String... options) {
+  /** Runs {@code wxfunnel replay} for Weixin on this stack with {@code options}. */
+  private CliRun cli(final LocalStack stack, final String... options) {
     final List<String> args = new ArrayList<>(List.of("replay", "--ecosystem", "weixin", "--bootstrap-servers",
         stack.bootstrapServers(), "--schema-registry-url", stack.registryUrl(), "--state-dir", state().toString()));
     args.addAll(List.of(options));
-    final PrintStream out = System.out;
-    final PrintStream err = System.err;
-    final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-    try {
-      final int exit = Main.run(args.toArray(String[]::new));
-      return new Cli(exit, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.of(args.toArray(String[]::new));
   }
 
   /** The cohort day of an instant, in Beijing. */

@@ -72,7 +72,7 @@ class HostileInputTest {
     final List<String> cleanDeadLetters;
     try (LocalStack stack = stack("clean")) {
       send(stack, false);
-      process(stack);
+      process(stack, "clean");
       cleanConversions = CommittedOutputs.latest(stack.kafka().clientConfig(), "weixin.conversions");
       cleanFunnel = CommittedOutputs.latest(stack.kafka().clientConfig(), "weixin.funnel");
       cleanDeadLetters = deadLetters(stack).stream().map(d -> d.reason() + " " + d.key()).sorted().toList();
@@ -81,7 +81,7 @@ class HostileInputTest {
 
     try (LocalStack stack = stack("hostile")) {
       final Map<String, Kind> hostile = send(stack, true);
-      process(stack);
+      process(stack, "hostile");
 
       assertThat(CommittedOutputs.latest(stack.kafka().clientConfig(), "weixin.conversions"))
           .containsOnlyKeys(cleanConversions.keySet())
@@ -195,10 +195,10 @@ class HostileInputTest {
     return bytes;
   }
 
-  private void process(final LocalStack stack) throws Exception {
+  private void process(final LocalStack stack, final String name) throws Exception {
     try (Admin admin = Admin.create(stack.kafka().clientConfig());
         FunnelProcessor processor = FunnelProcessor.start(WEIXIN, FunnelConfig.defaults(WEIXIN), stack.kafka().clientConfig(),
-            stack.registryUrl(), dir.resolve("state-" + stack.bootstrapServers().replace(':', '-')))) {
+            stack.registryUrl(), dir.resolve(name).resolve("state"))) {
       processor.awaitRunning(Duration.ofMinutes(1));
       await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
           .until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
