@@ -3,7 +3,6 @@ package wxfunnel.topology;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Ecosystem;
 
@@ -48,7 +47,7 @@ public record FunnelConfig(
   }
 
   public static ZoneId defaultTimeZone(final Ecosystem ecosystem) {
-    return ecosystem == Ecosystem.WEIXIN ? ZoneId.of("Asia/Shanghai") : ZoneOffset.UTC;
+    return ecosystem == Ecosystem.WEIXIN ? ZoneId.of("Asia/Shanghai") : ZoneId.of("UTC");
   }
 
   /** How long a person's events can still change an output: the longer window plus grace. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +20,6 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wxfunnel.cli.Main;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
@@ -30,6 +28,7 @@ import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
+import wxfunnel.testing.ProcessorChild;
 import wxfunnel.testing.ProcessorOutputs;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.Names;
@@ -73,44 +72,33 @@ class SigkillTest {
       final long total = ProcessorLag.of(admin, WEIXIN);
       for (int kill = 1; kill <= KILLS; kill++) {
         final long leftAtKill = total * (KILLS + 1 - kill) / (KILLS + 1);
-        final Process processor = processor(stack, Ports.free());
+        final ProcessorChild processor = processor(stack, Ports.free());
         try {
           // Past its share of the inputs, and with output written in a transaction not yet committed.
           await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
               .until(() -> ProcessorLag.of(admin, WEIXIN) <= leftAtKill && transactionOpen(admin));
         } finally {
-          processor.destroyForcibly().waitFor();
+          processor.kill();
         }
       }
       assertThat(ProcessorLag.of(admin, WEIXIN)).as("work left at the last kill").isPositive();
 
       // 2. Restarted on the same state directory, it finishes: exactly the expected outputs, and metrics equal to them.
       final int port = Ports.free();
-      final Process last = processor(stack, port);
-      try {
+      try (ProcessorChild last = processor(stack, port)) {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
         final ProcessorOutputs actual = ProcessorOutputs.read(stack.kafka().clientConfig(), stack.registryUrl(), new Names(WEIXIN));
         assertThat(actual).as(() -> actual.differencesFrom(expected)).isEqualTo(expected);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2))
             .untilAsserted(() -> assertThat(exported(port)).isEqualTo(actual.totals()));
-      } finally {
-        last.destroy();
-        last.waitFor();
       }
     }
   }
 
-  private Process processor(final LocalStack stack, final int metricsPort) throws Exception {
+  private ProcessorChild processor(final LocalStack stack, final int metricsPort) throws Exception {
     // A commit every 2 s (not 1) keeps a transaction open most of the time; the killed member leaves the group after 10 s.
-    final Path config = Files.writeString(dir.resolve("processor.properties"),
-        "kafka.session.timeout.ms=10000\nkafka.commit.interval.ms=2000\n");
-    return new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--ecosystem", "weixin",
-        "--bootstrap-servers", stack.bootstrapServers(), "--schema-registry-url", stack.registryUrl(),
-        "--state-dir", dir.resolve("state").toString(), "--metrics-port", String.valueOf(metricsPort),
-        "--metrics-host", "127.0.0.1", "--config", config.toString()))
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("processor.log").toFile()))
-        .start();
+    return ProcessorChild.start(WEIXIN, stack.bootstrapServers(), stack.registryUrl(), dir.resolve("state"), metricsPort,
+        "kafka.session.timeout.ms=10000\nkafka.commit.interval.ms=2000\n", dir.resolve("processor.log"));
   }
 
   /** Whether an output partition holds records of a transaction not yet committed: its end is past its last stable offset. */
