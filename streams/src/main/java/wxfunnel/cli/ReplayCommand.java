@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -104,8 +103,7 @@ final class ReplayCommand implements Callable<Integer> {
       } else {
         final Names names = new Names(eco, shadow);
         if (shadow != null) {
-          System.out.println("Would recreate empty " + Stream.of(EcoTopic.values()).filter(EcoTopic::isOutput).map(names::topic)
-              .toList() + " and reprocess into them");
+          System.out.println("Would recreate empty " + EcoTopic.outputs().stream().map(names::topic).toList() + " and reprocess into them");
         }
         Replay.reset(client.kafkaConfig(), names, from.point(), dryRun, force, stateDir, System.out);
       }

@@ -70,6 +70,7 @@ public final class CommittedMetrics implements AutoCloseable {
   private final Map<String, Long> deadLetters = new TreeMap<>();
   private final Map<String, Long> ledger = new TreeMap<>();
   private final AtomicLong lastOutputMillis = new AtomicLong();
+  private final AtomicLong personsInState = new AtomicLong();
   private final List<MultiGauge> gauges = new ArrayList<>();
   private final MultiGauge funnelUsers;
   private final MultiGauge gmv;
@@ -103,6 +104,9 @@ public final class CommittedMetrics implements AutoCloseable {
         "Payments whose last touch came at most le seconds before them (cumulative histogram buckets)");
     this.deadLetterRecords = gauge(meters, "wxfunnel.dlq.records", "Records in the dead-letter queue, by reason");
     this.events = gauge(meters, "wxfunnel.events", "Valid input events, by type and outcome (accepted, duplicate, late)");
+    Gauge.builder("wxfunnel.state.persons", personsInState, AtomicLong::get)
+        .description("Persons held in the processor's state, each until its horizon passes (committed count)")
+        .tag("ecosystem", this.ecosystem).register(meters);
     Gauge.builder("wxfunnel.outputs.last.seen.seconds", lastOutputMillis, v -> v.get() / 1000.0)
         .description("Wall-clock time a committed output was last read, in seconds since the epoch")
         .tag("ecosystem", this.ecosystem).register(meters);
@@ -236,14 +240,20 @@ public final class CommittedMetrics implements AutoCloseable {
     deadLetterRecords.register(deadLetters.entrySet().stream()
         .map(e -> MultiGauge.Row.of(Tags.of("reason", e.getKey()), e.getValue())).collect(Collectors.toList()), true);
     final Map<List<String>, Double> outcomes = new TreeMap<>(Comparator.comparing(Object::toString));
-    ledger.forEach((partitionAndKey, count) -> {
-      final String key = partitionAndKey.substring(partitionAndKey.indexOf('/') + 1);
+    long persons = 0;
+    for (final Map.Entry<String, Long> entry : ledger.entrySet()) {
+      final String key = entry.getKey().substring(entry.getKey().indexOf('/') + 1);
+      if (key.equals(FunnelTopology.PERSONS_IN_STATE)) {
+        persons += entry.getValue();
+      }
       final int dot = key.indexOf('.');
       if (dot > 0 && OUTCOMES.contains(key.substring(0, dot))) {
-        outcomes.merge(List.of(key.substring(0, dot), key.substring(dot + 1).toLowerCase(Locale.ROOT)), (double) count, Double::sum);
+        outcomes.merge(List.of(key.substring(0, dot), key.substring(dot + 1).toLowerCase(Locale.ROOT)),
+            (double) entry.getValue(), Double::sum);
       }
-    });
+    }
     events.register(rows(outcomes, "outcome", "type"), true);
+    personsInState.set(persons);
   }
 
   /** The campaigns with the most touched users: the only ones with a label of their own. */

@@ -1,5 +1,6 @@
 package wxfunnel.topics;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -58,9 +59,13 @@ public enum EcoTopic {
     return prefix(ecosystem) + "." + suffix;
   }
 
-  /** A topic the processor writes: a shadow has its own. */
+  /** The topics the processor writes: a shadow has its own. */
+  public static List<EcoTopic> outputs() {
+    return List.of(CONVERSIONS, FUNNEL, DLQ);
+  }
+
   public boolean isOutput() {
-    return this == CONVERSIONS || this == FUNNEL || this == DLQ;
+    return outputs().contains(this);
   }
 
   /** {@code <eco>.shadow-<name>.<suffix>}: an output of the shadow processor {@code name}. */

@@ -82,7 +82,7 @@ public final class TopicAdmin implements AutoCloseable {
    * its production counterpart, so a shadow run leaves nothing of an earlier one. Returns their names.
    */
   public List<String> recreateShadowOutputs(final Ecosystem ecosystem, final String shadow) {
-    final List<EcoTopic> outputs = Arrays.stream(EcoTopic.values()).filter(EcoTopic::isOutput).toList();
+    final List<EcoTopic> outputs = EcoTopic.outputs();
     final List<String> names = outputs.stream().map(topic -> topic.shadowTopic(ecosystem, shadow)).toList();
     final Set<String> existing = call(admin.listTopics().names());
     call(admin.deleteTopics(names.stream().filter(existing::contains).toList()).all());

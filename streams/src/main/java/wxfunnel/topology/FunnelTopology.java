@@ -37,6 +37,9 @@ import wxfunnel.topics.EcoTopic;
  */
 public final class FunnelTopology {
 
+  /** The ledger key under which each task counts the persons it holds in state. */
+  public static final String PERSONS_IN_STATE = "state.persons";
+
   private static final String BY_PERSON = "by-person";
   private static final String LEDGER = "ledger";
   private static final String INTAKE_CLOCK = "intake-clock";

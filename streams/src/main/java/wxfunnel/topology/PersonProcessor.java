@@ -40,7 +40,8 @@ import wxfunnel.internal.Touch;
  * (a backlog, a replay), so one that runs ahead cannot free state that a slower one still needs;
  * and a record its own task accepted is never behind the watermark by more than the grace. The
  * clocks are kept in the ledger ({@value #CLOCK}{@code .<partition>}), so a restart resumes them;
- * rejected records and the timestamps producers put on records never move them.
+ * rejected records and the timestamps producers put on records never move them. The ledger also
+ * counts the persons in state ({@value #PERSONS_IN_STATE}), which shows that their horizon bounds them.
  */
 final class PersonProcessor implements Processor<String, Routed, String, Routed> {
 
@@ -48,6 +49,8 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   static final String DUPLICATE = "duplicate.";
   static final String LATE = "late.";
   static final String CLOCK = "clock";
+  /** Up on a person's first save, down when the sweep removes them. */
+  private static final String PERSONS_IN_STATE = FunnelTopology.PERSONS_IN_STATE;
   static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
   private static final Comparator<PaymentRef> PAYMENT_ORDER =
       Comparator.comparingLong(PaymentRef::getTime).thenComparing(PaymentRef::getTransactionId);
@@ -201,6 +204,8 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     if (expiresAt > state.getExpiresAt()) {
       if (state.getExpiresAt() > 0) {
         expiry.delete(expiryKey(state.getExpiresAt(), person));
+      } else {
+        add(PERSONS_IN_STATE, 1);
       }
       expiry.put(expiryKey(expiresAt, person), new byte[0]);
       state.setExpiresAt(expiresAt);
@@ -235,6 +240,9 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       expiry.delete(key);
       persons.delete(new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8));
     }
+    if (!due.isEmpty()) {
+      add(PERSONS_IN_STATE, -due.size());
+    }
   }
 
   /** Big-endian time first, so that a range scan walks the expiry times in order. */
@@ -244,8 +252,12 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   }
 
   private void count(final String what) {
+    add(what, 1);
+  }
+
+  private void add(final String what, final long delta) {
     final Long count = ledger.get(what);
-    ledger.put(what, count == null ? 1L : count + 1);
+    ledger.put(what, count == null ? delta : count + delta);
   }
 
   private void rejectLate(final PersonEvent event) {

@@ -25,6 +25,7 @@ import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
+import wxfunnel.runtime.CommittedOutputs;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
@@ -40,7 +41,8 @@ import wxfunnel.topology.Names;
  * advance, from an uninterrupted run of the same pipeline over the same inputs (a shadow replay):
  * a read_committed reader must find exactly its conversions and funnel rows, each of its dead
  * letters exactly once, and the same count of every outcome in the ledger (a record processed
- * twice would count twice); the exported metrics must equal them.
+ * twice would count twice); the exported metrics must equal them, and the exported count of
+ * persons in state the live keys of the persons store's changelog.
  */
 class SigkillTest {
 
@@ -89,8 +91,14 @@ class SigkillTest {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
         final ProcessorOutputs actual = ProcessorOutputs.read(stack.kafka().clientConfig(), stack.registryUrl(), new Names(WEIXIN));
         assertThat(actual).as(() -> actual.differencesFrom(expected)).isEqualTo(expected);
+        // The persons in state, counted independently: the live keys of the persons store's changelog.
+        final Names names = new Names(WEIXIN);
+        final Map<String, Double> totals = new TreeMap<>(actual.totals());
+        totals.put("persons", (double) CommittedOutputs.latest(stack.kafka().clientConfig(),
+            names.applicationId() + "-" + names.of("persons") + "-changelog").size());
+        assertThat(totals.get("persons")).isPositive();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2))
-            .untilAsserted(() -> assertThat(exported(port)).isEqualTo(actual.totals()));
+            .untilAsserted(() -> assertThat(exported(port)).isEqualTo(totals));
       }
     }
   }
@@ -114,7 +122,7 @@ class SigkillTest {
     return outputs.keySet().stream().anyMatch(p -> end.get(p).offset() > stable.get(p).offset());
   }
 
-  /** Totals from /metrics: conversions, funnel users per step, dead letters. */
+  /** Totals from /metrics: conversions, funnel users per step, dead letters, persons in state. */
   private static Map<String, Double> exported(final int port) throws Exception {
     final Map<String, Double> totals = new TreeMap<>();
     for (final String line : Http.get("http://127.0.0.1:" + port + "/metrics").lines().toList()) {
@@ -124,6 +132,8 @@ class SigkillTest {
         totals.merge("funnel." + label(line, "step"), value(line), Double::sum);
       } else if (line.startsWith("wxfunnel_dlq_records{")) {
         totals.merge("dlq", value(line), Double::sum);
+      } else if (line.startsWith("wxfunnel_state_persons{")) {
+        totals.put("persons", value(line));
       }
     }
     return totals;

@@ -111,7 +111,7 @@ class BothEcosystemsOnABrokerTest {
             "tx2", single(Ecosystem.WECHAT, "tx2", 1_999, "USD", tx2At, touch(SCAN, "s1", "B", null, "B", T0, 1.0, tx2At)),
             "tx3", unattributed(Ecosystem.WECHAT, "tx3", 500, "SGD", T0.plus(Duration.ofMinutes(5)), UnattributedReason.NO_UNIONID));
         final Map<String, FunnelRow> wechatFunnel = Map.of("B|2026-11-20",
-            row(Ecosystem.WECHAT, "B", "2026-11-20", "Z", 1, 0, 0, Map.of(), false));
+            row(Ecosystem.WECHAT, "B", "2026-11-20", "UTC", 1, 0, 0, Map.of(), false));
 
         final Output wechatOut = new Output("wechat", stack.bootstrapServers(), registry);
         await().atMost(PATIENCE).until(() -> weixinOut.poll().deadLetterReasons.size() == 3

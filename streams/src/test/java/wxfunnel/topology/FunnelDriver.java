@@ -145,11 +145,16 @@ final class FunnelDriver implements AutoCloseable {
     return entries;
   }
 
-  /** The ledger's counts (without the processor's saved clocks). */
+  /** The ledger's counts of outcomes (without the processor's saved clocks and its count of persons in state). */
   Map<String, Long> ledger() {
     final Map<String, Long> counts = new TreeMap<>(this.<String, Long>store("ledger"));
-    counts.keySet().removeIf(key -> key.startsWith(PersonProcessor.CLOCK + "."));
+    counts.keySet().removeIf(key -> key.startsWith(PersonProcessor.CLOCK + ".") || key.equals(FunnelTopology.PERSONS_IN_STATE));
     return counts;
+  }
+
+  /** The ledger's count of persons in state. */
+  long personsInState() {
+    return this.<String, Long>store("ledger").getOrDefault(FunnelTopology.PERSONS_IN_STATE, 0L);
   }
 
   /** The event ids the persons' states remember for dedup. */

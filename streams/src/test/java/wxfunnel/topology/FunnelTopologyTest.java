@@ -183,7 +183,7 @@ class FunnelTopologyTest {
 
       assertThat(weixinDriver.funnel()).containsOnlyKeys("A|2026-11-21");
       assertThat(wechatDriver.funnel()).isEqualTo(Map.of(
-          "A|2026-11-20", row(Ecosystem.WECHAT, "A", "2026-11-20", "Z", 1, 0, 0, Map.of(), false)));
+          "A|2026-11-20", row(Ecosystem.WECHAT, "A", "2026-11-20", "UTC", 1, 0, 0, Map.of(), false)));
     }
   }
 
@@ -199,7 +199,7 @@ class FunnelTopologyTest {
         wechat.payment("tx2", "w2", at(hours(3)), 500, "SGD"),
         wechat.payment("tx3", "w2", at(hours(4)), 700, "SGD"));
 
-    assertThat(d.funnel()).isEqualTo(Map.of("E|2026-11-20", row(Ecosystem.WECHAT, "E", "2026-11-20", "Z", 2, 2, 2,
+    assertThat(d.funnel()).isEqualTo(Map.of("E|2026-11-20", row(Ecosystem.WECHAT, "E", "2026-11-20", "UTC", 2, 2, 2,
         Map.of("USD", 1_999L, "SGD", 1_200L), false)));
   }
 

@@ -29,6 +29,7 @@ class StateHorizonTest {
           weixin.coupon("c1", "u1", T0.plus(Duration.ofHours(1)), "A", null),
           weixin.payment("tx1", "u1", T0.plus(Duration.ofHours(2)), 5_000, "CNY"));
       assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:u1");
+      assertThat(d.personsInState()).isEqualTo(1);
       assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:r1", "COUPON:c1", "PAYMENT:tx1");
 
       // 2. Others' traffic moves event time past the dedup horizon: the event ids are released, so a
@@ -39,17 +40,20 @@ class StateHorizonTest {
       d.pipe(weixin.payment("tx1", "u1", T0.plus(Duration.ofHours(2)), 5_000, "CNY"));
       assertThat(d.deadLetters()).extracting(FunnelDriver.DeadLetter::reason).containsExactly("LATE");
 
-      // 3. Past the cohort day's end + conversion window + grace, row A is final (and u1 still remembered).
+      // 3. Past the cohort day's end + conversion window + grace, row A is final, and u1, past its horizon, is forgotten.
       final Instant closed = Instant.parse("2026-11-21T00:00:00+08:00").plus(config.conversionWindow()).plus(config.grace());
       d.pipe(weixin.read("z3", "other-3", closed, "900_1", "Z"));
       final Map<String, FunnelRow> rows = d.funnel();
       assertThat(rows.get("A|2026-11-20")).isEqualTo(row(Ecosystem.WEIXIN, "A", "2026-11-20", "Asia/Shanghai",
           1, 1, 1, Map.of("CNY", 5_000L), true));
+      assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:other-1", "u:other-2", "u:other-3");
+      assertThat(d.personsInState()).isEqualTo(3);
 
       // 4. Past every horizon, only the latest person's state is left; the final row is released.
       final Instant much = closed.plus(config.retention()).plus(Duration.ofDays(2));
       d.pipe(weixin.read("z4", "other-4", much, "900_1", "Z"));
       assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:other-4");
+      assertThat(d.personsInState()).isEqualTo(1);
       assertThat(d.<Object, Object>store("person-expiry")).hasSize(1);
       assertThat(d.dedupKeys()).containsExactly("READ:z4");
       assertThat(d.<String, Object>store("funnel-rows")).doesNotContainKey("A|2026-11-20");
