@@ -24,6 +24,7 @@ import wxfunnel.generator.TrafficModel;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalProcess;
 import wxfunnel.registry.RegistryClient;
+import wxfunnel.runtime.CommittedOutputs;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.topics.EcoTopic;
@@ -60,7 +61,7 @@ public final class Bench {
 
   /** Everything measured, as written to JSON. */
   public record Result(String at, long events, Map<String, Long> inputsByEcosystem, int partitions, int threads,
-      int instances, int cores, long maxHeapMib, Phase passThrough, Phase pipeline, double ratio,
+      int instances, int cores, long maxHeapMib, Phase passThrough, Phase pipeline, long personsInState, double ratio,
       LatencyProbe.Latency latency, Phase latencyPhase) {}
 
   private Bench() {}
@@ -99,6 +100,10 @@ public final class Bench {
           pipeline = phase(measured, peaks);
         }
         progress.printf("(b) pipeline: %,.0f events/s%n", pipeline.eventsPerSecond());
+        long persons = 0;
+        for (final Ecosystem eco : Ecosystem.values()) {
+          persons += CommittedOutputs.personsInState(client(local), new Names(eco));
+        }
 
         final double rate = pipeline.eventsPerSecond() / 2;
         progress.printf("(c) latency: live traffic at %,.0f events/s for %d s%n", rate, options.latency().toSeconds());
@@ -110,7 +115,7 @@ public final class Bench {
         }
         final Result result = new Result(Instant.now().toString(), events, inputs, options.partitions(), options.threads(),
             options.instances(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-            passThrough, pipeline, pipeline.eventsPerSecond() / passThrough.eventsPerSecond(), latency, latencyPhase);
+            passThrough, pipeline, persons, pipeline.eventsPerSecond() / passThrough.eventsPerSecond(), latency, latencyPhase);
         print(result, options.out());
         if (options.json() != null) {
           new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), result);
@@ -197,6 +202,7 @@ public final class Bench {
     out.printf("%-34s %12s %9s %14s %13s%n", "phase", "events/s", "seconds", "peak heap MiB", "peak RSS MiB");
     row(out, "(a) pass-through, exactly once", r.passThrough());
     row(out, "(b) walled pipeline, exactly once", r.pipeline());
+    out.printf("%-34s %,12d%n", "persons in state after (b)", r.personsInState());
     out.printf("%-34s %12.2f%n", "b/a", r.ratio());
     final LatencyProbe.Latency l = r.latency();
     out.printf("(c) latency at %,.0f events/s (half of b): p50 %,d ms, p99 %,d ms, max %,d ms over %,d payments;"

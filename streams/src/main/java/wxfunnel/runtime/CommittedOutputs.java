@@ -12,7 +12,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import wxfunnel.topology.FunnelTopology;
+import wxfunnel.topology.Names;
 
 /** What a read_committed consumer finds in some topics, from their start to their end as of now. */
 public final class CommittedOutputs {
@@ -48,5 +51,17 @@ public final class CommittedOutputs {
       }
     }
     return latest;
+  }
+
+  /** The persons the processor named by {@code names} holds in state, as last committed: each task's count, summed. */
+  public static long personsInState(final Map<String, Object> kafka, final Names names) {
+    final Map<Integer, Long> byTask = new HashMap<>();
+    final LongDeserializer longs = new LongDeserializer();
+    for (final ConsumerRecord<String, byte[]> record : read(kafka, List.of(FunnelTopology.ledgerChangelog(names)))) {
+      if (FunnelTopology.PERSONS_IN_STATE.equals(record.key())) {
+        byTask.put(record.partition(), record.value() == null ? 0L : longs.deserialize(record.topic(), record.value()));
+      }
+    }
+    return byTask.values().stream().mapToLong(Long::longValue).sum();
   }
 }

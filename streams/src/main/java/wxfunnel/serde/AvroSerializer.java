@@ -65,7 +65,8 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
       final ByteArrayOutputStream out = new ByteArrayOutputStream(128);
       out.write(WireFormat.MAGIC_BYTE);
       out.write(ByteBuffer.allocate(4).putInt(id).array());
-      final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      // Buffered: bytes reach the (synchronized) stream in one write, not one call per byte.
+      final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
       writerFor(record).write(record, encoder);
       encoder.flush();
       return out.toByteArray();

@@ -150,13 +150,17 @@ public final class FunnelTopology {
     builder.addStateStore(keyValue(stores.persons(), Serdes.String(), InternalSerde.of(PersonState.class)));
     builder.addStateStore(keyValue(stores.expiry(), Serdes.Bytes(), Serdes.ByteArray()));
     builder.addStateStore(keyValue(stores.ledger(), Serdes.String(), Serdes.Long()));
-    // Read and written for every record: cached, so that costs memory, and the changelog a record per commit.
-    builder.addStateStore(keyValue(names.of(INTAKE_CLOCK), Serdes.String(), Serdes.Long()).withCachingEnabled());
+    builder.addStateStore(keyValue(names.of(INTAKE_CLOCK), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(names.of("funnel-rows"), Serdes.String(), InternalSerde.of(FunnelRow.class)));
   }
 
+  /**
+   * Every store is read and written for many records between two commits (a ledger count, a
+   * clock, a busy person or row): cached, each key goes to RocksDB and the changelog once per
+   * commit, not once per record. The cache costs heap ({@code statestore.cache.max.bytes}).
+   */
   private static <K, V> StoreBuilder<KeyValueStore<K, V>> keyValue(final String name,
       final Serde<K> keys, final Serde<V> values) {
-    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values);
+    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values).withCachingEnabled();
   }
 }

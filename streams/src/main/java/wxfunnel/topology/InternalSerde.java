@@ -27,16 +27,21 @@ final class InternalSerde {
   private InternalSerde() {}
 
   static <T extends SpecificRecord> Serde<T> of(final Class<T> type) {
-    final var schema = SpecificData.get().getSchema(type);
-    final DatumWriter<T> writer = new SpecificDatumWriter<>(schema);
-    final DatumReader<T> reader = new SpecificDatumReader<>(schema);
+    // The generated classes' own encoders and decoders, rather than Avro walking the schema: the
+    // persons store reads and writes a person's state for every event.
+    final SpecificData data = new SpecificData(type.getClassLoader());
+    data.setCustomCoders(true);
+    final var schema = data.getSchema(type);
+    final DatumWriter<T> writer = new SpecificDatumWriter<>(schema, data);
+    final DatumReader<T> reader = new SpecificDatumReader<>(schema, schema, data);
     final Serializer<T> serializer = (topic, value) -> {
       if (value == null) {
         return null;
       }
       try {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        final BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        // Buffered: bytes reach the (synchronized) stream in one write, not one call per byte.
+        final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
         writer.write(value, encoder);
         encoder.flush();
         return out.toByteArray();

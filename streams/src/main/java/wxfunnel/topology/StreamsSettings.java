@@ -11,6 +11,8 @@ import wxfunnel.topics.EcoTopic;
 /** The Kafka Streams settings of one ecosystem's processor; anything given explicitly wins. */
 public final class StreamsSettings {
 
+  static final long STORE_CACHE_BYTES = 64L << 20;
+
   private StreamsSettings() {}
 
   /**
@@ -37,6 +39,8 @@ public final class StreamsSettings {
     // Input bytes are decoded by the processors themselves; internal topics failing to decode is a bug.
     p.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class.getName());
     p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000L);
+    // The stores' write cache, shared by the instance's threads (Kafka's default is 10 MiB).
+    p.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STORE_CACHE_BYTES);
     p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     return p;
   }

@@ -49,6 +49,8 @@ class BenchCommandTest {
           .isEqualTo(events / result.get(phase).get("seconds").asDouble());
       assertThat(result.get(phase).get("peakHeapMib").asLong()).as(phase).isPositive();
     }
+    // Everyone in state has sent at least one of the inputs.
+    assertThat(result.get("personsInState").asLong()).isPositive().isLessThan(events);
     assertThat(result.get("ratio").asDouble())
         .isEqualTo(result.get("pipeline").get("eventsPerSecond").asDouble() / result.get("passThrough").get("eventsPerSecond").asDouble());
     final JsonNode latency = result.get("latency");
