@@ -15,6 +15,9 @@ import java.util.TreeMap;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import wxfunnel.events.Ecosystem;
@@ -61,8 +64,8 @@ public final class Bench {
 
   /** Everything measured, as written to JSON. */
   public record Result(String at, long events, Map<String, Long> inputsByEcosystem, int partitions, int threads,
-      int instances, int cores, long maxHeapMib, Phase passThrough, Phase pipeline, long personsInState, double ratio,
-      LatencyProbe.Latency latency, Phase latencyPhase) {}
+      int instances, int cores, long maxHeapMib, Phase passThrough, Phase pipeline, long personsInState,
+      Map<String, Double> pipelineWritesPerEvent, double ratio, LatencyProbe.Latency latency, Phase latencyPhase) {}
 
   private Bench() {}
 
@@ -86,24 +89,10 @@ public final class Bench {
 
       final List<FunnelProcessor> processors = new ArrayList<>();
       try {
-        final Phase pipeline;
-        try (Peaks peaks = new Peaks()) {
-          for (final Ecosystem eco : Ecosystem.values()) {
-            for (int i = 0; i < options.instances(); i++) {
-              processors.add(FunnelProcessor.start(eco, FunnelConfig.defaults(eco), streams(local, options.threads()),
-                  local.registryUrl(), options.dataDir().resolve("state-pipeline-" + i)));
-            }
-          }
-          final Throughput.Measured measured = Throughput.measure("(b) pipeline", admin,
-              processors.stream().map(FunnelProcessor::streams).toList(),
-              List.of(new Names(Ecosystem.WEIXIN), new Names(Ecosystem.WECHAT)), events, PHASE_TIMEOUT, progress);
-          pipeline = phase(measured, peaks);
-        }
+        final Phase pipeline = pipeline(local, admin, events, options, processors);
         progress.printf("(b) pipeline: %,.0f events/s%n", pipeline.eventsPerSecond());
-        long persons = 0;
-        for (final Ecosystem eco : Ecosystem.values()) {
-          persons += CommittedOutputs.personsInState(client(local), new Names(eco));
-        }
+        final long persons = personsInState(local);
+        final Map<String, Double> writes = writesPerEvent(admin, events);
 
         final double rate = pipeline.eventsPerSecond() / 2;
         progress.printf("(c) latency: live traffic at %,.0f events/s for %d s%n", rate, options.latency().toSeconds());
@@ -115,7 +104,7 @@ public final class Bench {
         }
         final Result result = new Result(Instant.now().toString(), events, inputs, options.partitions(), options.threads(),
             options.instances(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-            passThrough, pipeline, persons, pipeline.eventsPerSecond() / passThrough.eventsPerSecond(), latency, latencyPhase);
+            passThrough, pipeline, persons, writes, pipeline.eventsPerSecond() / passThrough.eventsPerSecond(), latency, latencyPhase);
         print(result, options.out());
         if (options.json() != null) {
           new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), result);
@@ -126,6 +115,31 @@ public final class Bench {
         processors.forEach(FunnelProcessor::close);
       }
     }
+  }
+
+  /** Starts both ecosystems' processors into {@code started} (left running) and measures them through the backlog. */
+  private static Phase pipeline(final LocalProcess local, final Admin admin, final long events, final Options options,
+      final List<FunnelProcessor> started) throws Exception {
+    try (Peaks peaks = new Peaks()) {
+      for (final Ecosystem eco : Ecosystem.values()) {
+        for (int i = 0; i < options.instances(); i++) {
+          started.add(FunnelProcessor.start(eco, FunnelConfig.defaults(eco), streams(local, options.threads()),
+              local.registryUrl(), options.dataDir().resolve("state-pipeline-" + i)));
+        }
+      }
+      final Throughput.Measured measured = Throughput.measure("(b) pipeline", admin,
+          started.stream().map(FunnelProcessor::streams).toList(),
+          List.of(new Names(Ecosystem.WEIXIN), new Names(Ecosystem.WECHAT)), events, PHASE_TIMEOUT, options.progress());
+      return phase(measured, peaks);
+    }
+  }
+
+  private static long personsInState(final LocalProcess local) {
+    long persons = 0;
+    for (final Ecosystem eco : Ecosystem.values()) {
+      persons += CommittedOutputs.personsInState(client(local), new Names(eco));
+    }
+    return persons;
   }
 
   private static Phase passThrough(final LocalProcess local, final Admin admin, final long events, final Options options)
@@ -144,6 +158,34 @@ public final class Bench {
     } finally {
       apps.forEach(KafkaStreams::close);
     }
+  }
+
+  /**
+   * What the pipeline wrote to the broker per input event, by kind of topic: its repartition
+   * topics, its stores' changelogs, and its outputs (conversions, funnel rows, dead letters).
+   */
+  private static Map<String, Double> writesPerEvent(final Admin admin, final long events) throws Exception {
+    final Map<String, Double> writes = new TreeMap<>();
+    final List<String> outputs = new ArrayList<>();
+    for (final Ecosystem eco : Ecosystem.values()) {
+      EcoTopic.outputs().forEach(topic -> outputs.add(topic.topic(eco)));
+    }
+    final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+    for (final TopicDescription topic : admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get().values()) {
+      topic.partitions().forEach(p -> ends.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest()));
+    }
+    admin.listOffsets(ends).all().get().forEach((partition, end) -> {
+      final String topic = partition.topic();
+      // The pass-through app has no internal topics, and its output is none of these.
+      final String kind = topic.endsWith("-repartition") ? "repartition"
+          : topic.endsWith("-changelog") ? "changelog"
+          : outputs.contains(topic) ? "outputs" : null;
+      if (kind != null) {
+        writes.merge(kind, (double) end.offset() / events, Double::sum);
+      }
+    });
+    writes.replaceAll((kind, perEvent) -> Math.round(perEvent * 100) / 100.0);
+    return writes;
   }
 
   private static Phase phase(final Throughput.Measured measured, final Peaks peaks) {
@@ -204,6 +246,7 @@ public final class Bench {
     row(out, "(b) walled pipeline, exactly once", r.pipeline());
     out.printf("%-34s %,12d%n", "persons in state after (b)", r.personsInState());
     out.printf("%-34s %12.2f%n", "b/a", r.ratio());
+    out.printf("(b) writes per input event (records and commit markers): %s%n", r.pipelineWritesPerEvent());
     final LatencyProbe.Latency l = r.latency();
     out.printf("(c) latency at %,.0f events/s (half of b): p50 %,d ms, p99 %,d ms, max %,d ms over %,d payments;"
         + " peak heap %,d MiB, RSS %,d MiB%n", l.rate(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.payments(),

@@ -205,7 +205,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       if (state.getExpiresAt() > 0) {
         expiry.delete(expiryKey(state.getExpiresAt(), person));
       } else {
-        add(PERSONS_IN_STATE, 1);
+        tally(PERSONS_IN_STATE, 1);
       }
       expiry.put(expiryKey(expiresAt, person), new byte[0]);
       state.setExpiresAt(expiresAt);
@@ -241,7 +241,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       persons.delete(new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8));
     }
     if (!due.isEmpty()) {
-      add(PERSONS_IN_STATE, -due.size());
+      tally(PERSONS_IN_STATE, -due.size());
     }
   }
 
@@ -252,10 +252,11 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   }
 
   private void count(final String what) {
-    add(what, 1);
+    tally(what, 1);
   }
 
-  private void add(final String what, final long delta) {
+  /** Moves a ledger count by {@code delta}. */
+  private void tally(final String what, final long delta) {
     final Long count = ledger.get(what);
     ledger.put(what, count == null ? delta : count + delta);
   }

@@ -51,6 +51,9 @@ class BenchCommandTest {
     }
     // Everyone in state has sent at least one of the inputs.
     assertThat(result.get("personsInState").asLong()).isPositive().isLessThan(events);
+    // Every valid event is re-keyed by person, and most change a funnel row: more than one repartition write each.
+    assertThat(result.get("pipelineWritesPerEvent").fieldNames()).toIterable().containsExactly("changelog", "outputs", "repartition");
+    assertThat(result.get("pipelineWritesPerEvent").get("repartition").asDouble()).isGreaterThan(1.0);
     assertThat(result.get("ratio").asDouble())
         .isEqualTo(result.get("pipeline").get("eventsPerSecond").asDouble() / result.get("passThrough").get("eventsPerSecond").asDouble());
     final JsonNode latency = result.get("latency");
@@ -59,7 +62,7 @@ class BenchCommandTest {
     assertThat(latency.get("p50Ms").asLong()).isPositive().isLessThanOrEqualTo(latency.get("p99Ms").asLong());
     assertThat(latency.get("p99Ms").asLong()).isLessThanOrEqualTo(latency.get("maxMs").asLong());
     assertThat(run.out()).contains("(a) pass-through, exactly once", "(b) walled pipeline, exactly once", "b/a",
-        "written to " + json);
+        "writes per input event", "written to " + json);
   }
 
   /** Records the generator sends to each ecosystem's inputs (its catalog is not an input). */

@@ -175,18 +175,23 @@ class ConfluentJavaScriptInteropTest {
   private static String run(final List<String> command, final String stdin) throws IOException, InterruptedException {
     final Path out = Files.createTempFile("interop", ".out");
     final Path err = Files.createTempFile("interop", ".err");
-    final Process process = new ProcessBuilder(command).directory(INTEROP.toFile())
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    if (stdin != null) {
-      process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    try {
+      final Process process = new ProcessBuilder(command).directory(INTEROP.toFile())
+          .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (stdin != null) {
+        process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+      process.getOutputStream().close();
+      if (!process.waitFor(NODE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError(String.join(" ", command) + " did not finish within " + NODE_TIMEOUT + ": " + Files.readString(err));
+      }
+      assertThat(process.exitValue()).as("%s failed: %s", String.join(" ", command), Files.readString(err)).isZero();
+      return Files.readString(out);
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
     }
-    process.getOutputStream().close();
-    if (!process.waitFor(NODE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " did not finish within " + NODE_TIMEOUT + ": " + Files.readString(err));
-    }
-    assertThat(process.exitValue()).as("%s failed: %s", String.join(" ", command), Files.readString(err)).isZero();
-    return Files.readString(out);
   }
 
   private static ArticleRead read(final String eventId, final String unionid, final String campaign) {
