@@ -32,8 +32,10 @@ final class TrafficLoop implements Runnable {
     try {
       while (!stopping && generator.hasNext()) {
         final Generated record = generator.next();
-        while (!stopping && record.deliverAt() > System.currentTimeMillis()) {
-          Thread.sleep(Math.min(IDLE_MS, record.deliverAt() - System.currentTimeMillis()));
+        // The wait is read once per turn: the clock may pass the delivery time between two readings.
+        for (long wait = record.deliverAt() - System.currentTimeMillis(); !stopping && wait > 0;
+            wait = record.deliverAt() - System.currentTimeMillis()) {
+          Thread.sleep(Math.min(IDLE_MS, wait));
         }
         if (stopping) {
           break;
