@@ -9,7 +9,7 @@
 # so that RSS shows native memory growth rather than the collector sizing the heap, and glibc keeps
 # two malloc arenas (MALLOC_ARENA_MAX, default 2), as advised for RocksDB in a JVM.
 # Prints CSV on stdout:
-# minute,heap_used_mib,heap_committed_mib,rss_mib,rocksdb_cache_mib,state_mib,broker_mib,events_processed,persons_in_state
+# minute,heap_used_mib,heap_committed_mib,rss_mib,rocksdb_cache_mib,sst_mib,state_mib,broker_mib,events_processed,persons_in_state
 set -euo pipefail
 minutes=${1:-30}
 rate=${2:-400}
@@ -24,7 +24,7 @@ MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java ${SOAK_JAVA_OPTS:--Xms1g -Xmx1g -XX
   --duration "$((minutes + 1))m" --rate "$rate" --metrics-port "$port" --data-dir "$dir" "$@" > "$dir/demo.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
-echo "minute,heap_used_mib,heap_committed_mib,rss_mib,rocksdb_cache_mib,state_mib,broker_mib,events_processed,persons_in_state"
+echo "minute,heap_used_mib,heap_committed_mib,rss_mib,rocksdb_cache_mib,sst_mib,state_mib,broker_mib,events_processed,persons_in_state"
 mib() { awk -v pattern="$1" -v how="$2" '$0 ~ pattern {
   v = $NF; if (how == "max") { if (v > r) r = v } else { r += v } } END {printf "%.0f", r / 1048576}'; }
 for ((minute = 1; minute <= minutes; minute++)); do
@@ -36,10 +36,11 @@ for ((minute = 1; minute <= minutes; minute++)); do
   rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
   # One cache for every store of the JVM (memtables are charged to it): each store reports the same.
   cache=$(echo "$metrics" | mib '^kafka_stream_state_block_cache_usage\\{' max)
+  sst=$(echo "$metrics" | mib '^kafka_stream_state_total_sst_files_size\\{' sum)
   state=$(du -sm "$dir/state" 2>/dev/null | cut -f1)
   broker=$(du -sm "$dir/local" 2>/dev/null | cut -f1)
   events=$(echo "$metrics" | awk '/^wxfunnel_events\{/ {sum += $NF} END {printf "%.0f", sum}')
   persons=$(echo "$metrics" | awk '/^wxfunnel_state_persons\{/ {sum += $NF} END {printf "%.0f", sum}')
-  echo "$minute,$heap,$committed,$rss,$cache,$state,$broker,$events,$persons"
+  echo "$minute,$heap,$committed,$rss,$cache,$sst,$state,$broker,$events,$persons"
 done
 wait $pid
