@@ -56,6 +56,6 @@ public class AttributionBenchmark {
 
   @Benchmark
   public Conversion attributePayment() {
-    return Attribution.convert(Ecosystem.WEIXIN, payment, history, LOOKBACK);
+    return Attribution.convert(Ecosystem.WEIXIN, payment, history, LOOKBACK, 0);
   }
 }

@@ -1,6 +1,7 @@
 package wxfunnel.cli;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import picocli.CommandLine.Option;
 import wxfunnel.events.AttributionModel;
@@ -34,6 +35,18 @@ final class FunnelOptions {
       description = "Reporting time zone of WeChat's cohort days (default: ${DEFAULT-VALUE}).")
   ZoneId wechatTimeZone;
 
+  @Option(names = "--max-future", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "5m",
+      description = "How far an event time may lie after its record's Kafka timestamp; further is INVALID_TIMESTAMP (default: ${DEFAULT-VALUE}).")
+  Duration maxFuture;
+
+  @Option(names = "--earliest", paramLabel = "INSTANT", defaultValue = "2011-01-21T00:00:00Z",
+      description = "Event times before this are INVALID_TIMESTAMP (default: ${DEFAULT-VALUE}, Weixin's launch).")
+  Instant earliest;
+
+  @Option(names = "--max-touches", paramLabel = "N", defaultValue = "1000",
+      description = "Touches a person keeps in the lookback, the first and the most recent; the others are counted, not kept (default: ${DEFAULT-VALUE}).")
+  int maxTouches;
+
   @Option(names = "--model", paramLabel = "MODEL", defaultValue = "LAST_TOUCH",
       description = "Attribution model of the default view: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); every model is always in the output.")
   AttributionModel model;
@@ -42,6 +55,6 @@ final class FunnelOptions {
     final FunnelConfig defaults = FunnelConfig.defaults(ecosystem);
     return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace,
         ecosystem == Ecosystem.WEIXIN ? weixinTimeZone : wechatTimeZone,
-        defaults.maxAmount(), defaults.maxFuture(), defaults.earliest(), model);
+        defaults.maxAmount(), maxFuture, earliest, model, maxTouches, 1);
   }
 }

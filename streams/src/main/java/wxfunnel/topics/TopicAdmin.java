@@ -74,7 +74,28 @@ public final class TopicAdmin implements AutoCloseable {
         }
       }
     });
+    awaitServed(missing);
     return created.stream().sorted().toList();
+  }
+
+  /**
+   * Returns once every partition of {@code topics} is served by its leader. A created topic is
+   * committed by the controller before its leader has the partition's log; a producer that
+   * writes in that window has its first batch refused (NOT_LEADER_OR_FOLLOWER) while the next one
+   * lands, and the broker then refuses the retried first batch forever (OUT_OF_ORDER_SEQUENCE_NUMBER,
+   * KAFKA-15591, fixed in Kafka 4.5). Listing offsets retries through that window and is answered
+   * by the same partition lookup a produce request uses.
+   */
+  private void awaitServed(final Collection<NewTopic> topics) {
+    final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+    for (final NewTopic topic : topics) {
+      for (int partition = 0; partition < topic.numPartitions(); partition++) {
+        ends.put(new TopicPartition(topic.name(), partition), OffsetSpec.latest());
+      }
+    }
+    if (!ends.isEmpty()) {
+      call(admin.listOffsets(ends).all());
+    }
   }
 
   /**
@@ -97,6 +118,7 @@ public final class TopicAdmin implements AutoCloseable {
     while (true) {
       try {
         call(admin.createTopics(fresh).all());
+        awaitServed(fresh);
         return names;
       } catch (IllegalStateException e) {
         // A deleted topic lingers a moment; its name is free again shortly.

@@ -20,6 +20,8 @@ import wxfunnel.internal.Touch;
 final class Attribution {
 
   static final Comparator<Touch> TOUCH_ORDER = Comparator.comparingLong(Touch::getTime).thenComparing(Touch::getEventId);
+  static final Comparator<PaymentRef> PAYMENT_ORDER =
+      Comparator.comparingLong(PaymentRef::getTime).thenComparing(PaymentRef::getTransactionId);
   private static final double POSITION_ENDS = 0.4;
   private static final double POSITION_MIDDLE = 0.2;
 
@@ -27,9 +29,10 @@ final class Attribution {
 
   /**
    * The payment's conversion from the person's touches: those at most {@code lookback} before the
-   * payment, and not after it.
+   * payment, and not after it. {@code notConsidered} touches of the person were dropped by the cap.
    */
-  static Conversion convert(final Ecosystem ecosystem, final PaymentRef payment, final List<Touch> touches, final Duration lookback) {
+  static Conversion convert(final Ecosystem ecosystem, final PaymentRef payment, final List<Touch> touches, final Duration lookback,
+      final long notConsidered) {
     final long from = payment.getTime() - lookback.toMillis();
     final List<Touch> credited = touches.stream()
         .filter(t -> t.getTime() >= from && t.getTime() <= payment.getTime())
@@ -50,6 +53,7 @@ final class Attribution {
             ? (payment.getHasUnionid() ? UnattributedReason.NO_TOUCH : UnattributedReason.NO_UNIONID)
             : null)
         .setAttributions(attributions)
+        .setTouchesNotConsidered(notConsidered)
         .build();
   }
 
@@ -89,7 +93,7 @@ final class Attribution {
           case READ -> TouchType.READ;
           case SCAN -> TouchType.SCAN;
           case COUPON -> TouchType.COUPON;
-          case PAYMENT -> throw new IllegalArgumentException("a payment is not a touch");
+          case PAYMENT, CLOCK, ARTICLE -> throw new IllegalArgumentException(touch.getKind() + " is not a touch");
         })
         .setEventId(touch.getEventId())
         .setCampaignId(touch.getCampaignId())

@@ -2,6 +2,7 @@ package wxfunnel.topology;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
 import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Ecosystem;
@@ -20,6 +21,9 @@ import wxfunnel.events.Ecosystem;
  * @param maxFuture how far past the wall clock an event time may lie
  * @param earliest the earliest believable event time (Weixin's launch)
  * @param model the attribution model used for metrics and the default view
+ * @param maxTouches how many touches a person keeps in the lookback: the first and the most recent
+ * @param inputPartitions how many partitions each input topic has: the person step waits for a
+ *     clock from every one of them before it finalises anything (the runtime reads it from the cluster)
  */
 public record FunnelConfig(
     Duration lookback,
@@ -30,7 +34,18 @@ public record FunnelConfig(
     long maxAmount,
     Duration maxFuture,
     Instant earliest,
-    AttributionModel model) {
+    AttributionModel model,
+    int maxTouches,
+    int inputPartitions) {
+
+  public FunnelConfig {
+    if (maxTouches < 2) {
+      throw new IllegalArgumentException("--max-touches keeps the first and the most recent touches: at least 2, not " + maxTouches);
+    }
+    if (inputPartitions < 1) {
+      throw new IllegalArgumentException("input topics have at least one partition, not " + inputPartitions);
+    }
+  }
 
   public static final Duration DEFAULT_LOOKBACK = Duration.ofDays(7);
   public static final Duration DEFAULT_CONVERSION_WINDOW = Duration.ofDays(7);
@@ -38,32 +53,60 @@ public record FunnelConfig(
   public static final Duration DEFAULT_GRACE = Duration.ofMinutes(10);
   /** 100 million yuan in fen: no single WeChat Pay payment is larger. */
   public static final long DEFAULT_MAX_AMOUNT = 10_000_000_000L;
-  public static final Duration DEFAULT_MAX_FUTURE = Duration.ofDays(1);
+  /** How far an event time may lie after its record's Kafka timestamp (DESIGN 5a). */
+  public static final Duration DEFAULT_MAX_FUTURE = Duration.ofMinutes(5);
+  public static final int DEFAULT_MAX_TOUCHES = 1_000;
   public static final Instant WEIXIN_LAUNCH = Instant.parse("2011-01-21T00:00:00Z");
 
   public static FunnelConfig defaults(final Ecosystem ecosystem) {
     return new FunnelConfig(DEFAULT_LOOKBACK, DEFAULT_CONVERSION_WINDOW, DEFAULT_DEDUP_HORIZON, DEFAULT_GRACE,
-        defaultTimeZone(ecosystem), DEFAULT_MAX_AMOUNT, DEFAULT_MAX_FUTURE, WEIXIN_LAUNCH, AttributionModel.LAST_TOUCH);
+        defaultTimeZone(ecosystem), DEFAULT_MAX_AMOUNT, DEFAULT_MAX_FUTURE, WEIXIN_LAUNCH, AttributionModel.LAST_TOUCH,
+        DEFAULT_MAX_TOUCHES, 1);
   }
 
   public static ZoneId defaultTimeZone(final Ecosystem ecosystem) {
     return ecosystem == Ecosystem.WEIXIN ? ZoneId.of("Asia/Shanghai") : ZoneId.of("UTC");
   }
 
-  /** How long a person's events can still change an output: the longer window plus grace. */
+  /**
+   * How long a person's events are kept: as long as they can change an output or mark a retry as a
+   * duplicate (the longest of lookback, conversion window and dedup horizon), plus grace.
+   */
   public Duration retention() {
-    return (lookback.compareTo(conversionWindow) >= 0 ? lookback : conversionWindow).plus(grace);
+    Duration longest = lookback.compareTo(conversionWindow) >= 0 ? lookback : conversionWindow;
+    longest = longest.compareTo(dedupHorizon) >= 0 ? longest : dedupHorizon;
+    return longest.plus(grace);
+  }
+
+  /**
+   * When the funnel row of {@code cohortDay} can no longer change: its last journey may start at the
+   * day's end, and lasts the conversion window; a record may still arrive grace late.
+   */
+  public long rowClosesAt(final LocalDate cohortDay) {
+    return cohortDay.plusDays(1).atStartOfDay(timeZone).toInstant().toEpochMilli() + conversionWindow.toMillis() + grace.toMillis();
+  }
+
+  public FunnelConfig withInputPartitions(final int value) {
+    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, value);
+  }
+
+  public FunnelConfig withMaxTouches(final int value) {
+    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, value, inputPartitions);
+  }
+
+  public FunnelConfig withTimeZone(final ZoneId value) {
+    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, value, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
   }
 
   public FunnelConfig withLookback(final Duration value) {
-    return new FunnelConfig(value, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model);
+    return new FunnelConfig(value, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
   }
 
   public FunnelConfig withGrace(final Duration value) {
-    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, value, timeZone, maxAmount, maxFuture, earliest, model);
+    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, value, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
   }
 
   public FunnelConfig withConversionWindow(final Duration value) {
-    return new FunnelConfig(lookback, value, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model);
+    return new FunnelConfig(lookback, value, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
   }
 }

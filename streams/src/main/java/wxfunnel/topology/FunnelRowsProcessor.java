@@ -13,26 +13,29 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.internal.FunnelDelta;
 
 /**
- * Sums the persons' funnel changes into one row per campaign and cohort day, and upserts it. A
- * row turns {@code final} once event time (as carried by the changes) passes the end of its cohort day plus the conversion
- * window and grace: no accepted record can change it any more. A final row is kept one more day
- * (so that a straggling partition's change still lands on the full row), then released.
+ * Sums the persons' shares into one row per campaign and cohort day, and upserts it. A row turns
+ * {@code final} once every person task's watermark has passed the end of its cohort day plus the
+ * conversion window and grace: no record any of them accepts can change it any more. It is then
+ * released from the store; its final value stays on the compacted topic and never changes again.
  */
 final class FunnelRowsProcessor implements Processor<String, Routed, String, FunnelRow> {
 
-  static final long KEEP_FINAL_MS = 24 * 3600 * 1000L;
+  private static final Logger log = LoggerFactory.getLogger(FunnelRowsProcessor.class);
 
   private final Ecosystem ecosystem;
   private final FunnelConfig config;
   private final String storeName;
+  private final Map<Integer, Long> personWatermarks = new HashMap<>();
   private ProcessorContext<String, FunnelRow> context;
   private KeyValueStore<String, FunnelRow> rows;
-  private long clock = Long.MIN_VALUE;
+  private long watermark = Long.MIN_VALUE;
   private long nextClose = Long.MIN_VALUE;
 
   FunnelRowsProcessor(final Ecosystem ecosystem, final FunnelConfig config, final String storeName) {
@@ -50,6 +53,25 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
   @Override
   public void process(final Record<String, Routed> record) {
     final FunnelDelta delta = ((Routed.Changed) record.value()).delta();
+    if (delta.getWatermark() != null) {
+      personWatermarks.merge(delta.getSourceTask(), delta.getWatermark(), Math::max);
+    }
+    if (!delta.getCampaignId().isEmpty()) {
+      apply(record, delta);
+    }
+    watermark = watermark();
+    if (watermark != Long.MIN_VALUE && watermark >= nextClose) {
+      close(record.timestamp());
+      nextClose = watermark + PersonProcessor.SWEEP_INTERVAL.toMillis();
+    }
+  }
+
+  private void apply(final Record<String, Routed> record, final FunnelDelta delta) {
+    if (config.rowClosesAt(LocalDate.ofEpochDay(delta.getCohortDay())) <= watermark) {
+      // Every person task has passed this row's end: no accepted record can reach it. Never expected.
+      log.error("a change to the final row {} of {} arrived after it closed; it is not applied", record.key(), ecosystem);
+      return;
+    }
     final FunnelRow current = rows.get(record.key());
     final FunnelRow row = current != null ? current : empty(delta);
     row.setTouched(row.getTouched() + delta.getTouched());
@@ -65,36 +87,29 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
       rows.put(record.key(), row);
       context.forward(new Record<>(record.key(), row, record.timestamp(), new RecordHeaders()));
     }
-    // The clock is the persons' event time carried by the changes; each minute of it, close what can close.
-    clock = Math.max(clock, record.timestamp());
-    if (clock >= nextClose) {
-      close(clock);
-      nextClose = clock + PersonProcessor.SWEEP_INTERVAL.toMillis();
-    }
   }
 
-  /** Marks rows final once they can no longer change; releases them a day later. */
-  private void close(final long streamTime) {
+  /** The smallest watermark of every person task; {@link Long#MIN_VALUE} while one is unheard. */
+  private long watermark() {
+    if (personWatermarks.size() < config.inputPartitions()) {
+      return Long.MIN_VALUE;
+    }
+    return personWatermarks.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
+  }
+
+  /** Marks final, and releases, the rows the watermark has passed. */
+  private void close(final long timestamp) {
     final List<KeyValue<String, FunnelRow>> all = new ArrayList<>();
     try (KeyValueIterator<String, FunnelRow> iterator = rows.all()) {
       iterator.forEachRemaining(all::add);
     }
     for (final KeyValue<String, FunnelRow> entry : all) {
-      final FunnelRow row = entry.value;
-      final long closesAt = closesAt(row);
-      if (!row.getFinal$() && streamTime >= closesAt) {
-        row.setFinal$(true);
-        rows.put(entry.key, row);
-        context.forward(new Record<>(entry.key, row, streamTime, new RecordHeaders()));
-      } else if (row.getFinal$() && streamTime >= closesAt + KEEP_FINAL_MS) {
+      if (config.rowClosesAt(entry.value.getCohortDay()) <= watermark) {
+        entry.value.setFinal$(true);
         rows.delete(entry.key);
+        context.forward(new Record<>(entry.key, entry.value, timestamp, new RecordHeaders()));
       }
     }
-  }
-
-  private long closesAt(final FunnelRow row) {
-    final long dayEnd = row.getCohortDay().plusDays(1).atStartOfDay(config.timeZone()).toInstant().toEpochMilli();
-    return dayEnd + config.conversionWindow().toMillis() + config.grace().toMillis();
   }
 
   private FunnelRow empty(final FunnelDelta delta) {

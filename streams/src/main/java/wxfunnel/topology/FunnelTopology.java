@@ -22,6 +22,7 @@ import wxfunnel.events.Article;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
+import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.internal.PersonState;
@@ -59,19 +60,14 @@ public final class FunnelTopology {
         names.of("person-expiry"), names.of(LEDGER), names.of("catalog"));
     addStores(builder, config, stores, names);
 
-    // The catalog resolves a touch's campaign from its article, in whatever task the person lands.
-    builder.addGlobalStore(
-        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(stores.catalog()), Serdes.String(), Serdes.String())
-            .withLoggingDisabled(),
-        names.topic(EcoTopic.CONTENT),
-        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of("content-source")),
-        () -> new CatalogUpdater(stores.catalog(), ecosystem, new AvroDeserializer<>(serdes.registry(), Article.class)));
-
-    // Each input is decoded and checked at its door; what fails goes to the DLQ as it came.
-    KStream<String, Routed> intake = null;
+    // Each input is decoded and checked at its door; what fails goes to the DLQ as it came. The
+    // catalog is an input too: its articles go to every person partition.
+    KStream<String, Routed> intake = builder
+        .stream(names.topic(EcoTopic.CONTENT), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of("content-source")))
+        .process(() -> new CatalogIntake(ecosystem, config, new AvroDeserializer<>(serdes.registry(), Article.class)),
+            Named.as(names.of("content-intake")));
     for (final Input<?> input : Input.ALL) {
-      final KStream<String, Routed> door = intake(builder, input, ecosystem, config, serdes, names);
-      intake = intake == null ? door : intake.merge(door, Named.as(names.of("merge-" + nodeName(input))));
+      intake = intake.merge(intake(builder, input, ecosystem, config, serdes, names), Named.as(names.of("merge-" + nodeName(input))));
     }
     final Map<String, KStream<String, Routed>> checked = intake.split(Named.as(names.of("intake-")))
         .branch((key, value) -> value instanceof Routed.Accepted, Branched.as("accepted"))
@@ -81,10 +77,11 @@ public final class FunnelTopology {
     // Re-keyed by person, so one task sees all of a person's events, in event time.
     final Map<String, KStream<String, Routed>> outcomes = checked.get(names.of("intake-accepted"))
         .mapValues(value -> ((Routed.Accepted) value).event(), Named.as(names.of("unwrap")))
-        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(BY_PERSON)))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(BY_PERSON))
+            .withStreamPartitioner(Broadcast.of(event -> event.getKind() == EventKind.CLOCK || event.getKind() == EventKind.ARTICLE)))
         .mapValues(event -> (Routed) new Routed.Accepted(event), Named.as(names.of("wrap")))
         .process(() -> new PersonProcessor(ecosystem, config, stores), Named.as(names.of("person")),
-            stores.persons(), stores.expiry(), stores.ledger())
+            stores.persons(), stores.expiry(), stores.ledger(), stores.catalog())
         .split(Named.as(names.of("person-")))
         .branch((key, value) -> value instanceof Routed.Converted, Branched.as("converted"))
         .branch((key, value) -> value instanceof Routed.Changed, Branched.as("changed"))
@@ -99,7 +96,8 @@ public final class FunnelTopology {
     // Funnel rows are summed per campaign and cohort day, from every person's changes.
     outcomes.get(names.of("person-changed"))
         .mapValues(value -> ((Routed.Changed) value).delta(), Named.as(names.of("delta")))
-        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(FunnelDelta.class)).withName(names.of(BY_FUNNEL_ROW)))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(FunnelDelta.class)).withName(names.of(BY_FUNNEL_ROW))
+            .withStreamPartitioner(Broadcast.of(delta -> delta.getCampaignId().isEmpty())))
         .mapValues(delta -> (Routed) new Routed.Changed(delta), Named.as(names.of("wrap-delta")))
         .process(() -> new FunnelRowsProcessor(ecosystem, config, names.of("funnel-rows")), Named.as(names.of("funnel")),
             names.of("funnel-rows"))
@@ -150,6 +148,7 @@ public final class FunnelTopology {
     builder.addStateStore(keyValue(stores.persons(), Serdes.String(), InternalSerde.of(PersonState.class)));
     builder.addStateStore(keyValue(stores.expiry(), Serdes.Bytes(), Serdes.ByteArray()));
     builder.addStateStore(keyValue(stores.ledger(), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(stores.catalog(), Serdes.String(), Serdes.String()));
     builder.addStateStore(keyValue(names.of(INTAKE_CLOCK), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(names.of("funnel-rows"), Serdes.String(), InternalSerde.of(FunnelRow.class)));
   }

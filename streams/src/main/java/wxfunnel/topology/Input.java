@@ -1,5 +1,6 @@
 package wxfunnel.topology;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -48,7 +49,14 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
     }
   }
 
+  /** DESIGN 5a: ids at most 256 characters, {@code attach} 127 bytes (WeChat Pay's own limit). */
   static final int MAX_ID_LENGTH = 256;
+  static final int MAX_ATTACH_BYTES = 127;
+  /**
+   * A record this large cannot be a real event (they are under 2 KiB): it would carry megabytes
+   * of fields the schema does not know through the repartition topic.
+   */
+  static final int MAX_RECORD_BYTES = 64 << 10;
   private static final List<String> COMMON_FIELDS = List.of("event_id", "ecosystem", "app_id", "openid", "unionid", "event_time");
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
@@ -69,8 +77,11 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
       (e, c) -> firstOf(required("transaction_id", e.getTransactionId()),
           e.getTotal() < 0 ? new Problem(DlqReason.INVALID_AMOUNT, "total " + e.getTotal() + " is negative") : null,
           e.getTotal() > c.maxAmount() ? new Problem(DlqReason.INVALID_AMOUNT, "total " + e.getTotal() + " exceeds " + c.maxAmount()) : null,
-          CURRENCY.matcher(e.getCurrency()).matches() ? null : new Problem(DlqReason.INVALID_FIELD, "currency is not an ISO 4217 code")),
-      (e, into) -> into.setAmount(e.getTotal()).setCurrency(e.getCurrency()));
+          CURRENCY.matcher(e.getCurrency()).matches() ? null : new Problem(DlqReason.INVALID_FIELD, "currency is not an ISO 4217 code"),
+          e.getAttach() != null && e.getAttach().getBytes(StandardCharsets.UTF_8).length > MAX_ATTACH_BYTES
+              ? new Problem(DlqReason.INVALID_FIELD, "attach is longer than " + MAX_ATTACH_BYTES + " bytes") : null),
+      // A payment is its transaction_id (DESIGN 5a), whatever event_id its notification carries.
+      (e, into) -> into.setEventId(e.getTransactionId()).setAmount(e.getTotal()).setCurrency(e.getCurrency()));
 
   public static final List<Input<?>> ALL = List.of(READS, SCANS, COUPON_CLICKS, PAYMENTS);
 
@@ -89,13 +100,16 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
         (String) event.get(4), (Instant) event.get(5));
   }
 
-  /** The checks every event gets, then the input's own. */
-  Problem check(final T event, final Common common, final Ecosystem expected, final FunnelConfig config, final long wallClockMs) {
+  /**
+   * The checks every event gets, then the input's own. Each depends on the record alone (its
+   * bytes and its Kafka timestamp), so a replay decides exactly as the first run did.
+   */
+  Problem check(final T event, final Common common, final Ecosystem expected, final FunnelConfig config, final long recordTimestamp) {
     if (common.ecosystem() != expected) {
       return new Problem(DlqReason.WRONG_ECOSYSTEM, "ecosystem " + common.ecosystem() + " on a " + topic.topic(expected) + " topic");
     }
     final Problem problem = firstOf(required("event_id", common.eventId()), required("app_id", common.appId()),
-        required("openid", common.openid()), optional("unionid", common.unionid()));
+        required("openid", common.openid()), optional("unionid", common.unionid()), idsWithinLimit(event));
     if (problem != null) {
       return problem;
     }
@@ -103,11 +117,21 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
     if (time < config.earliest().toEpochMilli()) {
       return new Problem(DlqReason.INVALID_TIMESTAMP, "event_time " + common.eventTime() + " is before " + config.earliest());
     }
-    if (time > wallClockMs + config.maxFuture().toMillis()) {
+    if (time > recordTimestamp + config.maxFuture().toMillis()) {
       return new Problem(DlqReason.INVALID_TIMESTAMP, "event_time " + common.eventTime() + " is more than "
-          + config.maxFuture() + " ahead of the clock");
+          + config.maxFuture() + " after its record's timestamp " + Instant.ofEpochMilli(recordTimestamp));
     }
     return checks.check(event, config);
+  }
+
+  /** Every string of the event but {@code attach} (checked in bytes) is an id: at most 256 characters. */
+  private static Problem idsWithinLimit(final SpecificRecord event) {
+    for (final Schema.Field field : event.getSchema().getFields()) {
+      if (event.get(field.pos()) instanceof String value && !field.name().equals("attach") && value.length() > MAX_ID_LENGTH) {
+        return new Problem(DlqReason.INVALID_FIELD, field.name() + " is longer than " + MAX_ID_LENGTH + " characters");
+      }
+    }
+    return null;
   }
 
   private static Problem required(final String field, final String value) {

@@ -1,14 +1,18 @@
 package wxfunnel.topology;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.internal.EventKind;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.serde.UndecodableRecordException;
@@ -17,13 +21,20 @@ import wxfunnel.topology.Input.Problem;
 
 /**
  * The door of one input topic: decodes the original bytes, checks them, and hands on either the
- * event keyed by its person (with event time as timestamp) or the untouched bytes for the DLQ.
- * A registry that cannot be reached is not the record's fault: that error propagates, so the
- * record is retried rather than rejected.
+ * event keyed by its person or the untouched bytes for the DLQ. A registry that cannot be reached
+ * is not the record's fault: that error propagates, so the record is retried rather than rejected.
+ *
+ * <p>The door keeps its partition's clock: the largest event time it has accepted. Each event
+ * carries it, so lateness is decided by the order of its own partition alone; and each second the
+ * clock, when it moved, goes to every person partition, so that the person step knows how far
+ * every input partition has been read even where none of its persons is.
+ *
+ * <p>What the door writes carries at most the input record's own timestamp, which the broker has
+ * already accepted: an event time up to {@code --max-future} ahead must not be refused on the way.
  */
 final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[], byte[], String, Routed> {
 
-  private static final String CLOCK_KEY = "clock";
+  static final Duration CLOCK_INTERVAL = Duration.ofSeconds(1);
 
   private final Input<T> input;
   private final Ecosystem ecosystem;
@@ -32,11 +43,9 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
   private final String clockStore;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, Long> clock;
+  private Long announced;
 
-  /**
-   * @param clockStore the task's clock: the largest event time accepted by any door of the task,
-   *     shared by the four doors, so that it follows one partition of every input in the order the task reads them
-   */
+  /** @param clockStore the task's clocks, one per input partition, keyed by input kind */
   IntakeProcessor(final Input<T> input, final Ecosystem ecosystem, final FunnelConfig config, final AvroDeserializer<T> deserializer,
       final String clockStore) {
     this.input = input;
@@ -50,6 +59,7 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
   public void init(final ProcessorContext<String, Routed> context) {
     this.context = context;
     this.clock = context.getStateStore(clockStore);
+    context.schedule(CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> announce(now));
   }
 
   @Override
@@ -57,6 +67,11 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
     final RecordMetadata source = context.recordMetadata().orElseThrow();
     if (record.value() == null) {
       reject(record, source, DlqReason.NULL_VALUE, "null value on an event topic");
+      return;
+    }
+    if (record.value().length > Input.MAX_RECORD_BYTES) {
+      reject(record, source, DlqReason.INVALID_FIELD, "a record of " + record.value().length + " bytes; at most "
+          + Input.MAX_RECORD_BYTES + " are accepted");
       return;
     }
     final T event;
@@ -67,21 +82,18 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
       return;
     }
     final Common common = Input.common(event);
-    final Problem problem = input.check(event, common, ecosystem, config, context.currentSystemTimeMs());
+    final Problem problem = input.check(event, common, ecosystem, config, record.timestamp());
     if (problem != null) {
       reject(record, source, problem.reason(), problem.message());
       return;
     }
     final long eventTime = common.eventTime().toEpochMilli();
-    final Long before = clock.get(CLOCK_KEY);
-    if (before == null || eventTime > before) {
-      clock.put(CLOCK_KEY, eventTime);
-    }
+    final long partitionClock = advanceClock(eventTime);
     final PersonEvent.Builder accepted = PersonEvent.newBuilder()
-        .setSourceClock(before == null ? eventTime : Math.max(before, eventTime))
+        .setSourceClock(partitionClock)
         .setKind(input.kind())
         .setEventId(common.eventId())
-        .setEventTime(common.eventTime().toEpochMilli())
+        .setEventTime(eventTime)
         .setHasUnionid(common.hasUnionid())
         .setSourceTopic(source.topic())
         .setSourcePartition(source.partition())
@@ -90,7 +102,40 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
         .setRawValue(ByteBuffer.wrap(record.value()));
     input.fields().copy(event, accepted);
     context.forward(new Record<String, Routed>(common.personKey(), new Routed.Accepted(accepted.build()),
-        common.eventTime().toEpochMilli(), new RecordHeaders()));
+        Math.min(eventTime, record.timestamp()), new RecordHeaders()));
+  }
+
+  /** Moves this partition's clock to {@code eventTime} if that is later; returns the clock. */
+  private long advanceClock(final long eventTime) {
+    final String key = input.kind().name();
+    final Long before = clock.get(key);
+    if (before != null && before >= eventTime) {
+      return before;
+    }
+    clock.put(key, eventTime);
+    return eventTime;
+  }
+
+  /** Sends this partition's clock to every person partition, when it has moved since it was last sent. */
+  private void announce(final long now) {
+    final Long current = clock.get(input.kind().name());
+    if (current == null || current.equals(announced)) {
+      return;
+    }
+    final PersonEvent tick = PersonEvent.newBuilder()
+        .setKind(EventKind.CLOCK)
+        .setEventId("")
+        .setEventTime(current)
+        .setHasUnionid(false)
+        .setSourceTopic(input.topic().topic(ecosystem))
+        .setSourcePartition(context.taskId().partition())
+        .setSourceOffset(-1)
+        .setRawValue(ByteBuffer.allocate(0))
+        .setSourceClock(current)
+        .setInputClocks(Map.of(input.kind().name(), current))
+        .build();
+    context.forward(new Record<String, Routed>(EventKind.CLOCK.name(), new Routed.Accepted(tick), now, new RecordHeaders()));
+    announced = current;
   }
 
   private void reject(final Record<byte[], byte[]> record, final RecordMetadata source, final DlqReason reason, final String error) {
@@ -98,7 +143,7 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
         DeadLetters.headers(reason, error, source.topic(), source.partition(), source.offset())));
   }
 
-  private static DlqReason reason(final UndecodableRecordException.Problem problem) {
+  static DlqReason reason(final UndecodableRecordException.Problem problem) {
     return switch (problem) {
       case UNKNOWN_SCHEMA -> DlqReason.UNKNOWN_SCHEMA;
       case MISSING_FIELD -> DlqReason.MISSING_FIELD;

@@ -1,16 +1,16 @@
 package wxfunnel.topology;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -23,47 +23,37 @@ import wxfunnel.internal.Journey;
 import wxfunnel.internal.PaymentRef;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.internal.PersonState;
+import wxfunnel.internal.RowShare;
 import wxfunnel.internal.Touch;
 
 /**
  * Everything that needs one person's history, in event time: dedup, lateness, attribution and
- * the person's funnel entries. A person's state lives only as long as it can change an output;
- * a sweep, each minute of event time, removes the persons whose horizon has passed.
- *
- * <p>Whether a record is LATE or a duplicate is decided by the clock of its input task (one
- * partition of every input, read in timestamp order): the largest event time that task had
- * accepted when it sent the record, carried in the record. That order is fixed by the data, so a
- * replay decides exactly as the first run did, however the upstream tasks interleave here.
- *
- * <p>Finalising and forgetting follow a low watermark: for each upstream task the largest clock it
- * has sent, and of those the smallest. Upstream tasks work through their inputs at their own pace
- * (a backlog, a replay), so one that runs ahead cannot free state that a slower one still needs;
- * and a record its own task accepted is never behind the watermark by more than the grace. The
- * clocks are kept in the ledger ({@value #CLOCK}{@code .<partition>}), so a restart resumes them;
- * rejected records and the timestamps producers put on records never move them. The ledger also
- * counts the persons in state ({@value #PERSONS_IN_STATE}), which shows that their horizon bounds them.
+ * the person's funnel shares. Whether a record is a duplicate or LATE is decided by the clock of
+ * its own input partition, carried in the record, so a replay decides exactly as the first run
+ * did. What may be frozen or forgotten follows the watermark of {@link InputClocks}; persons whose
+ * state no longer matters are swept each minute of it.
  */
 final class PersonProcessor implements Processor<String, Routed, String, Routed> {
 
   static final String ACCEPTED = "accepted.";
   static final String DUPLICATE = "duplicate.";
   static final String LATE = "late.";
-  static final String CLOCK = "clock";
+  static final String CAPPED = "capped.";
+  static final String WITHDRAWN = "withdrawn.";
   /** Up on a person's first save, down when the sweep removes them. */
   private static final String PERSONS_IN_STATE = FunnelTopology.PERSONS_IN_STATE;
   static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
-  private static final Comparator<PaymentRef> PAYMENT_ORDER =
-      Comparator.comparingLong(PaymentRef::getTime).thenComparing(PaymentRef::getTransactionId);
 
   private final Ecosystem ecosystem;
   private final FunnelConfig config;
   private final StoreNames stores;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, PersonState> persons;
-  private KeyValueStore<Bytes, byte[]> expiry;
   private KeyValueStore<String, Long> ledger;
   private KeyValueStore<String, String> catalog;
-  private final Map<Integer, Long> upstreamClocks = new HashMap<>();
+  private ExpiryIndex expiry;
+  private InputClocks clocks;
+  private long watermark = Long.MIN_VALUE;
   private long nextSweep = Long.MIN_VALUE;
 
   /** The stores this processor uses. */
@@ -79,73 +69,118 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   public void init(final ProcessorContext<String, Routed> context) {
     this.context = context;
     this.persons = context.getStateStore(stores.persons());
-    this.expiry = context.getStateStore(stores.expiry());
     this.ledger = context.getStateStore(stores.ledger());
     this.catalog = context.getStateStore(stores.catalog());
-    try (KeyValueIterator<String, Long> clocks = ledger.prefixScan(CLOCK + ".", new StringSerializer())) {
-      clocks.forEachRemaining(kv -> upstreamClocks.put(Integer.parseInt(kv.key.substring(CLOCK.length() + 1)), kv.value));
-    }
+    this.expiry = new ExpiryIndex(context.<KeyValueStore<Bytes, byte[]>>getStateStore(stores.expiry()));
+    this.clocks = new InputClocks(config.inputPartitions(), ledger);
+    this.watermark = clocks.watermark();
+    context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::announce);
   }
 
   @Override
   public void process(final Record<String, Routed> record) {
     final PersonEvent event = ((Routed.Accepted) record.value()).event();
-    advanceUpstream(event.getSourcePartition(), event.getSourceClock());
-    final long watermark = watermark();
+    if (event.getKind() == EventKind.CLOCK) {
+      event.getInputClocks().forEach((kind, clock) -> clocks.advance(event.getSourcePartition(), kind, clock));
+      advanceWatermark();
+      return;
+    }
+    if (event.getKind() == EventKind.ARTICLE) {
+      catalog(event);
+      return;
+    }
+    clocks.advance(event.getSourcePartition(), event.getKind().name(), event.getSourceClock());
+    advanceWatermark();
     final PersonState state = load(record.key());
-    forgetOldIds(state, watermark);
-    final String dedupKey = event.getKind() + ":" + event.getEventId();
-    final Long seen = state.getSeen().get(dedupKey);
-    if (seen != null && seen >= event.getSourceClock() - dedupMemory()) {
-      count(DUPLICATE + event.getKind());
+    if (isDuplicate(state, event)) {
+      tally(DUPLICATE + event.getKind(), 1);
       return;
     }
     if (event.getEventTime() < event.getSourceClock() - config.grace().toMillis()) {
-      count(LATE + event.getKind());
-      rejectLate(event);
+      tally(LATE + event.getKind(), 1);
+      rejectLate(event, record.timestamp());
       return;
     }
-    count(ACCEPTED + event.getKind());
-    if (watermark >= nextSweep) {
-      sweep(watermark);
-      nextSweep = watermark + SWEEP_INTERVAL.toMillis();
-    }
-
-    finalizeAndPrune(state, watermark);
-    state.getSeen().put(dedupKey, event.getEventTime());
-    final List<Journey> before = state.getJourneys();
+    tally(ACCEPTED + event.getKind(), 1);
+    settle(state);
+    final Map<String, RowShare> before = Journeys.shares(state);
     add(state, event);
-    final List<Journey> after = Journeys.of(state, config);
-    state.setJourneys(after);
-    for (final FunnelDelta delta : Journeys.deltas(before, after)) {
-      forward(Journeys.rowKey(delta.getCampaignId(), delta.getCohortDay()), new Routed.Changed(delta), event.getEventTime());
+    state.setJourneys(Journeys.of(state, config));
+    for (final FunnelDelta delta : Journeys.deltas(before, Journeys.shares(state))) {
+      forward(Journeys.rowKey(delta.getCampaignId(), delta.getCohortDay()), new Routed.Changed(stamped(delta)), record.timestamp());
     }
     for (final PaymentRef payment : paymentsToAttribute(state, event)) {
-      forward(payment.getTransactionId(),
-          new Routed.Converted(Attribution.convert(ecosystem, payment, state.getTouches(), config.lookback())),
-          event.getEventTime());
+      forward(payment.getTransactionId(), new Routed.Converted(Attribution.convert(ecosystem, payment, state.getTouches(),
+          config.lookback(), state.getCapped())), record.timestamp());
     }
-    save(record.key(), state, event.getEventTime() + config.retention().toMillis());
+    save(record.key(), state, event.getEventTime());
+  }
+
+  /** A copy of an event the person already has, within the dedup horizon: a payment by transaction_id, a touch by event_id. */
+  private boolean isDuplicate(final PersonState state, final PersonEvent event) {
+    final long since = event.getSourceClock() - config.dedupHorizon().toMillis() - config.grace().toMillis();
+    if (event.getKind() == EventKind.PAYMENT) {
+      return state.getPayments().stream().anyMatch(p -> p.getTime() >= since && p.getTransactionId().equals(event.getEventId()));
+    }
+    return state.getTouches().stream()
+        .anyMatch(t -> t.getTime() >= since && t.getKind() == event.getKind() && t.getEventId().equals(event.getEventId()));
   }
 
   private void add(final PersonState state, final PersonEvent event) {
     if (event.getKind() == EventKind.PAYMENT) {
-      state.getPayments().add(new PaymentRef(event.getEventId(), event.getEventTime(), event.getAmount(),
-          event.getCurrency(), event.getHasUnionid()));
-      state.getPayments().sort(PAYMENT_ORDER);
-    } else {
-      state.getTouches().add(new Touch(event.getKind(), event.getEventId(), event.getEventTime(), campaignOf(event),
-          event.getMsgId(), event.getSceneStr()));
-      state.getTouches().sort(Attribution.TOUCH_ORDER);
+      final PaymentRef payment = new PaymentRef(event.getEventId(), event.getEventTime(), event.getAmount(),
+          event.getCurrency(), event.getHasUnionid());
+      final List<PaymentRef> payments = new ArrayList<>(state.getPayments());
+      payments.add(payment);
+      payments.sort(Attribution.PAYMENT_ORDER);
+      state.setPayments(payments);
+      return;
+    }
+    final List<Touch> touches = new ArrayList<>(state.getTouches());
+    touches.add(new Touch(event.getKind(), event.getEventId(), event.getEventTime(), campaignOf(event), event.getMsgId(),
+        event.getSceneStr()));
+    touches.sort(Attribution.TOUCH_ORDER);
+    if (touches.size() > config.maxTouches()) {
+      // The first touch and the most recent ones stay: the second oldest goes.
+      final Touch dropped = touches.remove(1);
+      state.setCapped(state.getCapped() + 1);
+      tally(CAPPED + dropped.getKind(), 1);
+    }
+    state.setTouches(touches);
+  }
+
+  /**
+   * Keeps an article's campaign from its publication on. Every person partition keeps the whole
+   * catalog; the one of the article's own partition counts it.
+   */
+  private void catalog(final PersonEvent article) {
+    if (article.getMsgId() != null) {
+      catalog.put(catalogKey(article.getMsgId(), article.getEventTime()),
+          article.getCampaignId() == null ? "" : article.getCampaignId());
+    }
+    if (article.getSourcePartition() == context.taskId().partition()) {
+      tally((article.getMsgId() == null ? WITHDRAWN : ACCEPTED) + EventKind.ARTICLE, 1);
     }
   }
 
-  /** The event's own campaign, else the catalog's campaign of its article. */
+  /**
+   * The event's own campaign, else the campaign of its article as published at or before the
+   * event: a later version of the article never changes an earlier touch.
+   */
   private String campaignOf(final PersonEvent event) {
-    if (event.getCampaignId() != null) {
+    if (event.getCampaignId() != null || event.getMsgId() == null) {
       return event.getCampaignId();
     }
-    return event.getMsgId() == null ? null : catalog.get(event.getMsgId());
+    try (KeyValueIterator<String, String> versions = catalog.reverseRange(catalogKey(event.getMsgId(), 0),
+        catalogKey(event.getMsgId(), event.getEventTime()))) {
+      final String campaign = versions.hasNext() ? versions.next().value : "";
+      return campaign.isEmpty() ? null : campaign;
+    }
+  }
+
+  /** An article's version: its msg_id, then its publication time in digits that sort as they count. */
+  private static String catalogKey(final String msgId, final long publishedAt) {
+    return msgId + '\u0000' + String.format(Locale.ROOT, "%019d", Math.max(0, publishedAt));
   }
 
   /** A new payment; or, for a touch, the payments whose lookback it falls in. */
@@ -161,98 +196,86 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
 
   /**
    * Freezes the journeys no accepted record can change any more (their window and grace have
-   * passed: any event inside them would now be LATE), then forgets events older than the retention.
+   * passed the watermark), lets go of the rows that are final, and forgets events older than the
+   * retention. None of it changes the person's shares of the rows still open.
    */
-  private void finalizeAndPrune(final PersonState state, final long watermark) {
+  private void settle(final PersonState state) {
     final long window = config.conversionWindow().toMillis();
+    final Map<String, RowShare> frozen = new HashMap<>(state.getFrozen());
+    final Map<String, Long> frontiers = new HashMap<>(state.getFrontiers());
     final List<Journey> open = new ArrayList<>();
     for (final Journey journey : state.getJourneys()) {
-      if (journey.getStart() + window + config.grace().toMillis() <= watermark) {
-        state.getFrontiers().merge(journey.getCampaignId(), journey.getStart() + window, Math::max);
+      if (journey.getStart() + window + config.grace().toMillis() < watermark) {
+        Journeys.merge(frozen, Journeys.rowKey(journey.getCampaignId(), journey.getCohortDay()), Journeys.share(journey));
+        frontiers.merge(journey.getCampaignId(), journey.getStart() + window, Math::max);
       } else {
         open.add(journey);
       }
     }
-    state.setJourneys(open);
+    frozen.values().removeIf(share -> config.rowClosesAt(LocalDate.ofEpochDay(share.getCohortDay())) <= watermark);
     final long oldest = watermark - config.retention().toMillis();
-    state.getTouches().removeIf(t -> t.getTime() < oldest);
-    state.getPayments().removeIf(p -> p.getTime() < oldest);
-    state.getFrontiers().values().removeIf(frontier -> frontier < oldest);
-  }
-
-  /**
-   * Forgets the event ids older than the dedup horizon. The watermark decides, not each task's
-   * stream time: one upstream task racing ahead through a backlog must not make the others'
-   * retries look new.
-   */
-  private void forgetOldIds(final PersonState state, final long watermark) {
-    final long forgotten = watermark - dedupMemory();
-    state.getSeen().values().removeIf(time -> time < forgotten);
-  }
-
-  private long dedupMemory() {
-    return config.dedupHorizon().toMillis() + config.grace().toMillis();
+    frontiers.values().removeIf(frontier -> frontier < oldest);
+    state.setJourneys(open);
+    state.setFrozen(frozen);
+    state.setFrontiers(frontiers);
+    state.setTouches(new ArrayList<>(state.getTouches().stream().filter(t -> t.getTime() >= oldest).toList()));
+    state.setPayments(new ArrayList<>(state.getPayments().stream().filter(p -> p.getTime() >= oldest).toList()));
   }
 
   private PersonState load(final String person) {
     final PersonState state = persons.get(person);
-    return state != null ? state
-        : new PersonState(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new HashMap<>(), 0L, new HashMap<>());
+    return state != null ? state : PersonState.newBuilder().setTouches(new ArrayList<>()).setPayments(new ArrayList<>())
+        .setJourneys(new ArrayList<>()).setFrontiers(new HashMap<>()).setExpiresAt(0L).setFrozen(new HashMap<>()).build();
   }
 
-  private void save(final String person, final PersonState state, final long expiresAt) {
+  /**
+   * Saves the person until nothing of theirs can matter: their last event is more than the
+   * retention behind the watermark (a touch exactly a lookback before a payment still counts), and
+   * every row they are in is final.
+   */
+  private void save(final String person, final PersonState state, final long eventTime) {
+    long expiresAt = Math.max(state.getExpiresAt(), eventTime + config.retention().toMillis() + 1);
+    for (final RowShare share : Journeys.shares(state).values()) {
+      expiresAt = Math.max(expiresAt, config.rowClosesAt(LocalDate.ofEpochDay(share.getCohortDay())));
+    }
     if (expiresAt > state.getExpiresAt()) {
-      if (state.getExpiresAt() > 0) {
-        expiry.delete(expiryKey(state.getExpiresAt(), person));
-      } else {
+      if (state.getExpiresAt() == 0) {
         tally(PERSONS_IN_STATE, 1);
       }
-      expiry.put(expiryKey(expiresAt, person), new byte[0]);
+      expiry.move(person, state.getExpiresAt(), expiresAt);
       state.setExpiresAt(expiresAt);
     }
     persons.put(person, state);
   }
 
-  private void advanceUpstream(final int partition, final long eventTime) {
-    final Long clock = upstreamClocks.get(partition);
-    if (clock == null || eventTime > clock) {
-      upstreamClocks.put(partition, eventTime);
-      ledger.put(CLOCK + "." + partition, eventTime);
+  /** Takes in a new watermark; each minute of it, removes the persons whose state no longer matters. */
+  private void advanceWatermark() {
+    watermark = clocks.watermark();
+    if (watermark != Long.MIN_VALUE && watermark >= nextSweep) {
+      final List<String> swept = expiry.takeDue(watermark);
+      swept.forEach(persons::delete);
+      if (!swept.isEmpty()) {
+        tally(PERSONS_IN_STATE, -swept.size());
+      }
+      nextSweep = watermark + SWEEP_INTERVAL.toMillis();
     }
   }
 
-  /** The smallest of the upstream clocks: every upstream task has sent everything before it, give or take grace. */
-  private long watermark() {
-    long min = Long.MAX_VALUE;
-    for (final long clock : upstreamClocks.values()) {
-      min = Math.min(min, clock);
+  /** Tells every funnel-row partition the watermark, each second, so that a restarted one learns it again. */
+  private void announce(final long now) {
+    if (watermark == Long.MIN_VALUE) {
+      return;
     }
-    return min;
+    final FunnelDelta tick = FunnelDelta.newBuilder().setCampaignId("").setCohortDay(0).setTouched(0).setCoupon(0).setPaid(0)
+        .setGmv(new HashMap<>()).build();
+    forward("", new Routed.Changed(stamped(tick)), now);
   }
 
-  /** Removes every person whose last event is older than the retention: nothing of theirs can change. */
-  private void sweep(final long watermark) {
-    final List<Bytes> due = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> expired = expiry.range(expiryKey(0, ""), expiryKey(watermark, ""))) {
-      expired.forEachRemaining(entry -> due.add(entry.key));
-    }
-    for (final Bytes key : due) {
-      expiry.delete(key);
-      persons.delete(new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8));
-    }
-    if (!due.isEmpty()) {
-      tally(PERSONS_IN_STATE, -due.size());
-    }
-  }
-
-  /** Big-endian time first, so that a range scan walks the expiry times in order. */
-  private static Bytes expiryKey(final long time, final String person) {
-    final byte[] personBytes = person.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + personBytes.length).putLong(time).put(personBytes).array());
-  }
-
-  private void count(final String what) {
-    tally(what, 1);
+  /** The delta with the watermark it was made under: the funnel rows need every person task's. */
+  private FunnelDelta stamped(final FunnelDelta delta) {
+    delta.setWatermark(watermark == Long.MIN_VALUE ? null : watermark);
+    delta.setSourceTask(context.taskId().partition());
+    return delta;
   }
 
   /** Moves a ledger count by {@code delta}. */
@@ -261,10 +284,10 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     ledger.put(what, count == null ? delta : count + delta);
   }
 
-  private void rejectLate(final PersonEvent event) {
+  private void rejectLate(final PersonEvent event, final long timestamp) {
     final long lateBy = event.getSourceClock() - event.getEventTime();
     context.forward(new Record<String, Routed>(null,
-        new Routed.Rejected(bytes(event.getRawKey()), bytes(event.getRawValue())), event.getEventTime(),
+        new Routed.Rejected(bytes(event.getRawKey()), bytes(event.getRawValue())), timestamp,
         DeadLetters.headers(DlqReason.LATE, "event time " + lateBy + " ms behind its input partition's clock; grace is "
             + config.grace().toMillis() + " ms", event.getSourceTopic(), event.getSourcePartition(), event.getSourceOffset())));
   }

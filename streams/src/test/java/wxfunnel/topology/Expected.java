@@ -31,7 +31,7 @@ final class Expected {
         new ModelAttribution(AttributionModel.LAST_TOUCH, last),
         new ModelAttribution(AttributionModel.FIRST_TOUCH, first),
         new ModelAttribution(AttributionModel.LINEAR, linear),
-        new ModelAttribution(AttributionModel.POSITION_BASED, positionBased)));
+        new ModelAttribution(AttributionModel.POSITION_BASED, positionBased)), 0L);
   }
 
   /** A conversion credited to a single touch: every model gives it all. */
@@ -46,7 +46,7 @@ final class Expected {
         new ModelAttribution(AttributionModel.LAST_TOUCH, List.of()),
         new ModelAttribution(AttributionModel.FIRST_TOUCH, List.of()),
         new ModelAttribution(AttributionModel.LINEAR, List.of()),
-        new ModelAttribution(AttributionModel.POSITION_BASED, List.of())));
+        new ModelAttribution(AttributionModel.POSITION_BASED, List.of())), 0L);
   }
 
   static FunnelRow row(final Ecosystem eco, final String campaign, final String day, final String timeZone,

@@ -88,6 +88,10 @@ final class FunnelDriver implements AutoCloseable {
   void pipeBytes(final EcoTopic topic, final byte[] key, final byte[] value, final Instant at) {
     final TestInputTopic<byte[], byte[]> input = driver.createInputTopic(names.topic(topic), new ByteArraySerializer(), new ByteArraySerializer());
     input.pipeInput(key, value, at);
+    // Each second the doors announce their partitions' clocks and the persons their watermark: two
+    // seconds carry a clock to the funnel rows.
+    driver.advanceWallClockTime(IntakeProcessor.CLOCK_INTERVAL);
+    driver.advanceWallClockTime(IntakeProcessor.CLOCK_INTERVAL);
   }
 
   /** The bytes the registry serde makes of an event for a topic: what a producer would send. */
@@ -101,6 +105,11 @@ final class FunnelDriver implements AutoCloseable {
 
   List<KeyValue<String, Conversion>> conversionRecords() {
     return conversions.readKeyValuesToList();
+  }
+
+  /** The conversions written, with their Kafka timestamps. */
+  List<TestRecord<String, Conversion>> conversionTestRecords() {
+    return conversions.readRecordsToList();
   }
 
   /** The latest value per funnel key; a tombstone removes the key. */
@@ -148,7 +157,7 @@ final class FunnelDriver implements AutoCloseable {
   /** The ledger's counts of outcomes (without the processor's saved clocks and its count of persons in state). */
   Map<String, Long> ledger() {
     final Map<String, Long> counts = new TreeMap<>(this.<String, Long>store("ledger"));
-    counts.keySet().removeIf(key -> key.startsWith(PersonProcessor.CLOCK + ".") || key.equals(FunnelTopology.PERSONS_IN_STATE));
+    counts.keySet().removeIf(key -> key.startsWith(InputClocks.PREFIX) || key.equals(FunnelTopology.PERSONS_IN_STATE));
     return counts;
   }
 
@@ -157,10 +166,13 @@ final class FunnelDriver implements AutoCloseable {
     return this.<String, Long>store("ledger").getOrDefault(FunnelTopology.PERSONS_IN_STATE, 0L);
   }
 
-  /** The event ids the persons' states remember for dedup. */
+  /** The event ids the persons' states remember for dedup: those of their touches and payments. */
   List<String> dedupKeys() {
     final List<String> keys = new ArrayList<>();
-    this.<String, PersonState>store("persons").values().forEach(state -> keys.addAll(state.getSeen().keySet()));
+    this.<String, PersonState>store("persons").values().forEach(state -> {
+      state.getTouches().forEach(touch -> keys.add(touch.getKind() + ":" + touch.getEventId()));
+      state.getPayments().forEach(payment -> keys.add("PAYMENT:" + payment.getTransactionId()));
+    });
     return keys;
   }
 

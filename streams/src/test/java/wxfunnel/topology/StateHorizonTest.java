@@ -32,17 +32,19 @@ class StateHorizonTest {
       assertThat(d.personsInState()).isEqualTo(1);
       assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:r1", "COUPON:c1", "PAYMENT:tx1");
 
-      // 2. Others' traffic moves event time past the dedup horizon: the event ids are released, so a
-      //    retry of tx1 now is not a duplicate but a LATE record.
+      // 2. Others' reads and payments move their partitions' clocks past the dedup horizon: the event
+      //    ids are released, so a retry of tx1 now is not a duplicate but a LATE record.
       final Instant dayTwo = T0.plus(config.dedupHorizon()).plus(Duration.ofHours(12));
       d.pipe(weixin.read("z1", "other-1", dayTwo, "900_1", "Z"));
-      d.pipe(weixin.read("z2", "other-2", dayTwo.plus(config.dedupHorizon()), "900_1", "Z"));
+      d.pipe(weixin.read("z2", "other-2", dayTwo.plus(config.dedupHorizon()), "900_1", "Z"),
+          weixin.payment("tx-z", "other-2", dayTwo.plus(config.dedupHorizon()), 100, "CNY"));
       d.pipe(weixin.payment("tx1", "u1", T0.plus(Duration.ofHours(2)), 5_000, "CNY"));
       assertThat(d.deadLetters()).extracting(FunnelDriver.DeadLetter::reason).containsExactly("LATE");
 
-      // 3. Past the cohort day's end + conversion window + grace, row A is final, and u1, past its horizon, is forgotten.
+      // 3. Once every input in use is past the cohort day's end + conversion window + grace, row A is
+      //    final, and u1, past her horizon, is forgotten.
       final Instant closed = Instant.parse("2026-11-21T00:00:00+08:00").plus(config.conversionWindow()).plus(config.grace());
-      d.pipe(weixin.read("z3", "other-3", closed, "900_1", "Z"));
+      everyInputAt(d, closed, "3");
       final Map<String, FunnelRow> rows = d.funnel();
       assertThat(rows.get("A|2026-11-20")).isEqualTo(row(Ecosystem.WEIXIN, "A", "2026-11-20", "Asia/Shanghai",
           1, 1, 1, Map.of("CNY", 5_000L), true));
@@ -51,14 +53,20 @@ class StateHorizonTest {
 
       // 4. Past every horizon, only the latest person's state is left; the final row is released.
       final Instant much = closed.plus(config.retention()).plus(Duration.ofDays(2));
-      d.pipe(weixin.read("z4", "other-4", much, "900_1", "Z"));
+      everyInputAt(d, much, "4");
       assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:other-4");
       assertThat(d.personsInState()).isEqualTo(1);
       assertThat(d.<Object, Object>store("person-expiry")).hasSize(1);
-      assertThat(d.dedupKeys()).containsExactly("READ:z4");
+      assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:z4", "COUPON:c-z4", "PAYMENT:tx-z4");
       assertThat(d.<String, Object>store("funnel-rows")).doesNotContainKey("A|2026-11-20");
       assertThat(d.ledger())
-          .isEqualTo(Map.of("accepted.READ", 5L, "accepted.COUPON", 1L, "accepted.PAYMENT", 1L, "late.PAYMENT", 1L));
+          .isEqualTo(Map.of("accepted.READ", 5L, "accepted.COUPON", 3L, "accepted.PAYMENT", 4L, "late.PAYMENT", 1L));
     }
+  }
+
+  /** Another person reads, takes a coupon and pays at {@code at}: every input partition in use moves there. */
+  private void everyInputAt(final FunnelDriver d, final Instant at, final String n) {
+    d.pipe(weixin.read("z" + n, "other-" + n, at, "900_1", "Z"), weixin.coupon("c-z" + n, "other-" + n, at, "Z", null),
+        weixin.payment("tx-z" + n, "other-" + n, at, 100, "CNY"));
   }
 }
