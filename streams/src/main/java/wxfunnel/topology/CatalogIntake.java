@@ -49,6 +49,11 @@ final class CatalogIntake implements Processor<byte[], byte[], String, Routed> {
       forward(record, source, null);
       return;
     }
+    if (record.value().length > Input.MAX_RECORD_BYTES) {
+      reject(record, source, DlqReason.INVALID_FIELD, "a record of " + record.value().length + " bytes; at most "
+          + Input.MAX_RECORD_BYTES + " are accepted");
+      return;
+    }
     final Article article;
     try {
       article = deserializer.deserialize(source.topic(), record.value());

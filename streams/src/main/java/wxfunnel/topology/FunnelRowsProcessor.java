@@ -36,6 +36,7 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
   private ProcessorContext<String, FunnelRow> context;
   private KeyValueStore<String, FunnelRow> rows;
   private long watermark = Long.MIN_VALUE;
+  /** The earliest close of a row in the store (unknown after a restart: the first watermark looks). */
   private long nextClose = Long.MIN_VALUE;
 
   FunnelRowsProcessor(final Ecosystem ecosystem, final FunnelConfig config, final String storeName) {
@@ -62,7 +63,6 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
     watermark = watermark();
     if (watermark != Long.MIN_VALUE && watermark >= nextClose) {
       close(record.timestamp());
-      nextClose = watermark + PersonProcessor.SWEEP_INTERVAL.toMillis();
     }
   }
 
@@ -85,6 +85,7 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
       context.forward(new Record<String, FunnelRow>(record.key(), null, record.timestamp(), new RecordHeaders()));
     } else {
       rows.put(record.key(), row);
+      nextClose = Math.min(nextClose, config.rowClosesAt(row.getCohortDay()));
       context.forward(new Record<>(record.key(), row, record.timestamp(), new RecordHeaders()));
     }
   }
@@ -97,17 +98,21 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
     return personWatermarks.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
   }
 
-  /** Marks final, and releases, the rows the watermark has passed. */
+  /** Marks final, and releases, the rows the watermark has passed; notes when the next one closes. */
   private void close(final long timestamp) {
     final List<KeyValue<String, FunnelRow>> all = new ArrayList<>();
     try (KeyValueIterator<String, FunnelRow> iterator = rows.all()) {
       iterator.forEachRemaining(all::add);
     }
+    nextClose = Long.MAX_VALUE;
     for (final KeyValue<String, FunnelRow> entry : all) {
-      if (config.rowClosesAt(entry.value.getCohortDay()) <= watermark) {
+      final long closesAt = config.rowClosesAt(entry.value.getCohortDay());
+      if (closesAt <= watermark) {
         entry.value.setFinal$(true);
         rows.delete(entry.key);
         context.forward(new Record<>(entry.key, entry.value, timestamp, new RecordHeaders()));
+      } else {
+        nextClose = Math.min(nextClose, closesAt);
       }
     }
   }

@@ -7,11 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -30,6 +34,7 @@ import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.internal.PersonState;
 import wxfunnel.events.FunnelRow;
+import wxfunnel.reference.ReferenceModel;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.serde.AvroSerdes;
@@ -47,6 +52,7 @@ final class FunnelDriver implements AutoCloseable {
 
   final Names names;
   final TopologyTestDriver driver;
+  private final Path stateDir;
   private final Serializer<SpecificRecord> serializer;
   private final TestOutputTopic<String, Conversion> conversions;
   private final TestOutputTopic<String, FunnelRow> funnel;
@@ -55,7 +61,8 @@ final class FunnelDriver implements AutoCloseable {
   FunnelDriver(final Ecosystem ecosystem, final FunnelConfig config, final RegistryClient registry) {
     this.names = new Names(ecosystem);
     final AvroSerdes serdes = new AvroSerdes(registry, true);
-    final Properties props = StreamsSettings.of(ecosystem, Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"), tempDir());
+    this.stateDir = tempDir();
+    final Properties props = StreamsSettings.of(ecosystem, Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"), stateDir);
     this.driver = new TopologyTestDriver(FunnelTopology.build(ecosystem, config, serdes), props, WALL_CLOCK);
     this.serializer = new AvroSerializer<>(registry, false, true);
     this.conversions = driver.createOutputTopic(names.topic(EcoTopic.CONVERSIONS), new StringDeserializer(),
@@ -133,6 +140,16 @@ final class FunnelDriver implements AutoCloseable {
     return letters;
   }
 
+  /** Each DLQ record as the reference model names it: reason and source. */
+  Set<ReferenceModel.DeadLetter> deadLetterSources() {
+    final Set<ReferenceModel.DeadLetter> letters = new HashSet<>();
+    for (final TestRecord<byte[], byte[]> record : dlq.readRecordsToList()) {
+      letters.add(new ReferenceModel.DeadLetter(header(record, DeadLetters.REASON), header(record, DeadLetters.SOURCE_TOPIC),
+          Integer.parseInt(header(record, DeadLetters.SOURCE_PARTITION)), Long.parseLong(header(record, DeadLetters.SOURCE_OFFSET))));
+    }
+    return letters;
+  }
+
   /** Each DLQ record's headers, as {@code name=value} joined by spaces. */
   List<String> deadLetterHeaders() {
     final List<String> all = new ArrayList<>();
@@ -179,6 +196,7 @@ final class FunnelDriver implements AutoCloseable {
   @Override
   public void close() {
     driver.close();
+    deleteRecursively(stateDir);
   }
 
   private static EcoTopic topicOf(final SpecificRecord event) {
@@ -195,6 +213,14 @@ final class FunnelDriver implements AutoCloseable {
   private static String header(final TestRecord<byte[], byte[]> record, final String name) {
     final Header header = record.headers().lastHeader(name);
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static void deleteRecursively(final Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static Path tempDir() {

@@ -1,0 +1,501 @@
+package wxfunnel.reference;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificRecord;
+import wxfunnel.events.Article;
+import wxfunnel.events.ArticleRead;
+import wxfunnel.events.AttributionModel;
+import wxfunnel.events.Conversion;
+import wxfunnel.events.ConversionStatus;
+import wxfunnel.events.CouponClick;
+import wxfunnel.events.CreditedTouch;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.FunnelRow;
+import wxfunnel.events.ModelAttribution;
+import wxfunnel.events.Payment;
+import wxfunnel.events.QrScan;
+import wxfunnel.events.TouchType;
+import wxfunnel.events.UnattributedReason;
+import wxfunnel.topology.FunnelConfig;
+
+/**
+ * DESIGN sections 5 and 5a as a fold over the input records of one ecosystem: what its outputs,
+ * dead letters and ledger must end up as. No Kafka, no stores, no watermark bookkeeping: every
+ * record is decided from the records before it, and the funnel is computed once, from everything
+ * accepted. It shares nothing with the processors but the generated event classes and the
+ * semantics' knobs.
+ *
+ * <p>Read it top to bottom: {@link #run} orders the records as a replay reads them, {@link #take}
+ * decides each one, {@link #conversion} credits a payment, {@link #funnel} sums the rows.
+ */
+public final class ReferenceModel {
+
+  /** An input record as it sits on its topic. */
+  public record InputRecord(String topic, int partition, long offset, byte[] key, byte[] value, long timestamp) {}
+
+  /** A dead letter: why, and where the record came from. */
+  public record DeadLetter(String reason, String topic, int partition, long offset) {}
+
+  /** What the processor of one ecosystem must end up with. */
+  public record Outputs(Map<String, Conversion> conversions, Map<String, FunnelRow> funnel, Set<DeadLetter> deadLetters,
+      Map<String, Long> ledger) {}
+
+  // Field limits (DESIGN 5a).
+  private static final int MAX_ID = 256;
+  private static final int MAX_ATTACH_BYTES = 127;
+  private static final int MAX_TEXT = 1_024;
+  private static final int MAX_RECORD_BYTES = 64 << 10;
+
+  private final Ecosystem ecosystem;
+  private final FunnelConfig config;
+  private final IntFunction<Schema> schemas;
+
+  // What the fold has seen so far.
+  private final Map<String, Long> clocks = new HashMap<>();
+  private final Set<String> kindsInUse = new HashSet<>();
+  private final Map<String, TreeMap<Long, String>> catalog = new HashMap<>();
+  private final Map<String, Person> persons = new HashMap<>();
+  private final Map<String, Conversion> conversions = new TreeMap<>();
+  private final Set<DeadLetter> deadLetters = new HashSet<>();
+  private final Map<String, Long> ledger = new TreeMap<>();
+
+  /** A valid event, as the contract reads it. */
+  private record Event(String kind, String id, String person, boolean unionid, long time, String campaign, String msgId,
+      String scene, long amount, String currency) {}
+
+  private record Touch(String kind, String id, long time, String campaign, String msgId, String scene) {}
+
+  private record Pay(String transactionId, long time, long amount, String currency, boolean unionid) {}
+
+  /** One person's accepted touches (at most --max-touches: the first and the most recent) and payments. */
+  private static final class Person {
+    final List<Touch> touches = new ArrayList<>();
+    final List<Pay> payments = new ArrayList<>();
+    long capped;
+  }
+
+  private ReferenceModel(final Ecosystem ecosystem, final FunnelConfig config, final IntFunction<Schema> schemas) {
+    this.ecosystem = ecosystem;
+    this.config = config;
+    this.schemas = schemas;
+  }
+
+  /**
+   * The outputs of {@code records} (every input topic of one ecosystem, the catalog included), in
+   * the order the processor reads them (see {@link #readOrder}). {@code schemas} gives a writer
+   * schema by its registry id, or null for an unknown id.
+   */
+  public static Outputs run(final Ecosystem ecosystem, final FunnelConfig config, final List<InputRecord> records,
+      final IntFunction<Schema> schemas) {
+    final ReferenceModel model = new ReferenceModel(ecosystem, config, schemas);
+    for (final InputRecord record : records) {
+      model.take(record);
+    }
+    return new Outputs(model.conversions, model.funnel(), model.deadLetters, model.ledger);
+  }
+
+  /**
+   * Each partition in offset order; across partitions, the one whose next record has the oldest
+   * timestamp goes first (how Kafka Streams reads a task's partitions when all are available). Only
+   * the order within a partition is fixed; traffic whose outputs depend on the order across
+   * partitions (copies of one event on two partitions, an article and its touches racing) has no
+   * single right answer.
+   */
+  public static List<InputRecord> readOrder(final List<InputRecord> records) {
+    final Map<String, List<InputRecord>> byPartition = new TreeMap<>();
+    for (final InputRecord record : records) {
+      byPartition.computeIfAbsent(record.topic() + "-" + record.partition(), k -> new ArrayList<>()).add(record);
+    }
+    byPartition.values().forEach(list -> list.sort(Comparator.comparingLong(InputRecord::offset)));
+    final List<InputRecord> order = new ArrayList<>();
+    final Map<String, Integer> next = new HashMap<>();
+    while (order.size() < records.size()) {
+      String pick = null;
+      for (final Map.Entry<String, List<InputRecord>> partition : byPartition.entrySet()) {
+        final int i = next.getOrDefault(partition.getKey(), 0);
+        if (i < partition.getValue().size() && (pick == null
+            || partition.getValue().get(i).timestamp() < byPartition.get(pick).get(next.getOrDefault(pick, 0)).timestamp())) {
+          pick = partition.getKey();
+        }
+      }
+      final int i = next.getOrDefault(pick, 0);
+      order.add(byPartition.get(pick).get(i));
+      next.put(pick, i + 1);
+    }
+    return order;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Each record
+
+  private void take(final InputRecord record) {
+    final String kind = kindOf(record.topic());
+    if (kind.equals("ARTICLE")) {
+      takeArticle(record);
+      return;
+    }
+    final Object decoded = decode(record, typeOf(kind));
+    if (decoded instanceof String reason) {
+      deadLetter(reason, record);
+      return;
+    }
+    final SpecificRecord value = (SpecificRecord) decoded;
+    final String problem = problem(kind, value, record.timestamp());
+    if (problem != null) {
+      deadLetter(problem, record);
+      return;
+    }
+    final Event event = event(kind, value);
+    // The clock of the record's own partition decides lateness and the dedup horizon.
+    final String partition = record.partition() + "." + kind;
+    final long clock = Math.max(clocks.getOrDefault(partition, Long.MIN_VALUE), event.time());
+    clocks.put(partition, clock);
+    kindsInUse.add(kind);
+    final Person person = persons.computeIfAbsent(event.person(), p -> new Person());
+    if (isDuplicate(person, event, clock)) {
+      count("duplicate." + kind);
+    } else if (event.time() < clock - config.grace().toMillis()) {
+      count("late." + kind);
+      deadLetter("LATE", record);
+    } else {
+      count("accepted." + kind);
+      accept(person, event);
+    }
+  }
+
+  private void takeArticle(final InputRecord record) {
+    if (record.value() == null) {
+      count("withdrawn.ARTICLE");
+      return;
+    }
+    final Object decoded = decode(record, Article.class);
+    if (decoded instanceof String reason) {
+      deadLetter(reason, record);
+      return;
+    }
+    final Article article = (Article) decoded;
+    final String problem;
+    if (article.getEcosystem() != ecosystem) {
+      problem = "WRONG_ECOSYSTEM";
+    } else if (blank(article.getMsgId()) || blank(article.getAccountId())) {
+      problem = "MISSING_FIELD";
+    } else if (tooLong(article.getMsgId()) || tooLong(article.getAccountId()) || tooLong(article.getCampaignId())
+        || article.getTitle().length() > MAX_TEXT) {
+      problem = "INVALID_FIELD";
+    } else if (article.getPublishedAt().isBefore(config.earliest())) {
+      problem = "INVALID_TIMESTAMP";
+    } else {
+      problem = null;
+    }
+    if (problem != null) {
+      deadLetter(problem, record);
+      return;
+    }
+    count("accepted.ARTICLE");
+    catalog.computeIfAbsent(article.getMsgId(), m -> new TreeMap<>())
+        .put(article.getPublishedAt().toEpochMilli(), blank(article.getCampaignId()) ? "" : article.getCampaignId());
+  }
+
+  /** The decoded record, or the dead-letter reason of bytes that are not one. */
+  private Object decode(final InputRecord record, final Class<? extends SpecificRecord> type) {
+    final byte[] bytes = record.value();
+    if (bytes == null) {
+      return "NULL_VALUE";
+    }
+    if (bytes.length > MAX_RECORD_BYTES) {
+      return "INVALID_FIELD";
+    }
+    if (bytes.length < 5 || bytes[0] != 0) {
+      return "UNDECODABLE";
+    }
+    final Schema writer = schemas.apply(ByteBuffer.wrap(bytes, 1, 4).getInt());
+    if (writer == null) {
+      return "UNKNOWN_SCHEMA";
+    }
+    final Schema reader = SpecificData.get().getSchema(type);
+    if (!writer.getFullName().equals(reader.getFullName())) {
+      return "UNDECODABLE";
+    }
+    try {
+      final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null);
+      final Object value = new SpecificDatumReader<>(writer, reader).read(null, decoder);
+      return decoder.isEnd() ? value : "UNDECODABLE";
+    } catch (Exception e) {
+      return String.valueOf(e.getMessage()).contains("missing required field") ? "MISSING_FIELD" : "UNDECODABLE";
+    }
+  }
+
+  /** The first thing wrong with a decoded event, or null: the order in which a reader would notice. */
+  private String problem(final String kind, final SpecificRecord e, final long recordTimestamp) {
+    if (e.get(1) != ecosystem) {
+      return "WRONG_ECOSYSTEM";
+    }
+    if (blank((String) e.get(0)) || blank((String) e.get(2)) || blank((String) e.get(3))) {
+      return "MISSING_FIELD";
+    }
+    for (final Schema.Field field : e.getSchema().getFields()) {
+      if (e.get(field.pos()) instanceof String text && !field.name().equals("attach") && text.length() > MAX_ID) {
+        return "INVALID_FIELD";
+      }
+    }
+    final long time = ((Instant) e.get(5)).toEpochMilli();
+    if (time < config.earliest().toEpochMilli() || time > recordTimestamp + config.maxFuture().toMillis()) {
+      return "INVALID_TIMESTAMP";
+    }
+    return switch (kind) {
+      case "READ" -> blank(((ArticleRead) e).getMsgId()) || blank(((ArticleRead) e).getAccountId()) ? "MISSING_FIELD" : null;
+      case "SCAN" -> blank(((QrScan) e).getSceneStr()) || blank(((QrScan) e).getTicket()) ? "MISSING_FIELD"
+          : ((QrScan) e).getSceneStr().length() > 64 ? "INVALID_FIELD" : null;
+      case "COUPON" -> blank(((CouponClick) e).getCardId()) ? "MISSING_FIELD" : null;
+      default -> paymentProblem((Payment) e);
+    };
+  }
+
+  private String paymentProblem(final Payment p) {
+    if (blank(p.getTransactionId())) {
+      return "MISSING_FIELD";
+    }
+    if (p.getTotal() < 0 || p.getTotal() > config.maxAmount()) {
+      return "INVALID_AMOUNT";
+    }
+    if (!p.getCurrency().matches("[A-Z]{3}")
+        || (p.getAttach() != null && p.getAttach().getBytes(StandardCharsets.UTF_8).length > MAX_ATTACH_BYTES)) {
+      return "INVALID_FIELD";
+    }
+    return null;
+  }
+
+  /** The contract's reading of a valid event: person key, idempotency key, own campaign. */
+  private static Event event(final String kind, final SpecificRecord e) {
+    final String unionid = (String) e.get(4);
+    final boolean hasUnionid = !blank(unionid);
+    final String person = hasUnionid ? "u:" + unionid : "o:" + e.get(2) + ":" + e.get(3);
+    final long time = ((Instant) e.get(5)).toEpochMilli();
+    return switch (kind) {
+      case "READ" -> new Event(kind, (String) e.get(0), person, hasUnionid, time, orNull(((ArticleRead) e).getCampaignId()),
+          ((ArticleRead) e).getMsgId(), null, 0, null);
+      case "SCAN" -> new Event(kind, (String) e.get(0), person, hasUnionid, time, ((QrScan) e).getSceneStr(), null,
+          ((QrScan) e).getSceneStr(), 0, null);
+      case "COUPON" -> new Event(kind, (String) e.get(0), person, hasUnionid, time, orNull(((CouponClick) e).getOuterStr()),
+          orNull(((CouponClick) e).getMsgId()), null, 0, null);
+      // A payment is its transaction_id, whatever event id its notification carries.
+      default -> new Event(kind, ((Payment) e).getTransactionId(), person, hasUnionid, time, null, null, null,
+          ((Payment) e).getTotal(), ((Payment) e).getCurrency());
+    };
+  }
+
+  /** The same event, still remembered and within the dedup horizon of the partition's clock. */
+  private boolean isDuplicate(final Person person, final Event event, final long clock) {
+    final long since = clock - config.dedupHorizon().toMillis() - config.grace().toMillis();
+    if (event.kind().equals("PAYMENT")) {
+      return person.payments.stream().anyMatch(p -> p.transactionId().equals(event.id()) && p.time() >= since);
+    }
+    return person.touches.stream().anyMatch(t -> t.kind().equals(event.kind()) && t.id().equals(event.id()) && t.time() >= since);
+  }
+
+  private void accept(final Person person, final Event event) {
+    if (event.kind().equals("PAYMENT")) {
+      final Pay pay = new Pay(event.id(), event.time(), event.amount(), event.currency(), event.unionid());
+      person.payments.add(pay);
+      conversions.put(pay.transactionId(), conversion(person, pay));
+      return;
+    }
+    person.touches.add(new Touch(event.kind(), event.id(), event.time(), campaignOf(event), event.msgId(), event.scene()));
+    person.touches.sort(TOUCH_ORDER);
+    if (person.touches.size() > config.maxTouches()) {
+      count("capped." + person.touches.remove(1).kind());
+      person.capped++;
+    }
+    // A touch changes the credit of every payment whose lookback it falls in.
+    for (final Pay pay : person.payments) {
+      if (pay.time() >= event.time() && pay.time() <= event.time() + config.lookback().toMillis()) {
+        conversions.put(pay.transactionId(), conversion(person, pay));
+      }
+    }
+  }
+
+  /** Own campaign, else the campaign of the article as published at or before the touch. */
+  private String campaignOf(final Event event) {
+    if (event.campaign() != null || event.msgId() == null || !catalog.containsKey(event.msgId())) {
+      return event.campaign();
+    }
+    final Map.Entry<Long, String> version = catalog.get(event.msgId()).floorEntry(event.time());
+    return version == null || version.getValue().isEmpty() ? null : version.getValue();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Attribution
+
+  private static final Comparator<Touch> TOUCH_ORDER = Comparator.comparingLong(Touch::time).thenComparing(Touch::id);
+
+  private Conversion conversion(final Person person, final Pay pay) {
+    final List<Touch> inLookback = person.touches.stream()
+        .filter(t -> t.time() <= pay.time() && t.time() >= pay.time() - config.lookback().toMillis())
+        .sorted(TOUCH_ORDER).toList();
+    final List<ModelAttribution> models = new ArrayList<>();
+    for (final AttributionModel model : AttributionModel.values()) {
+      final List<CreditedTouch> credited = new ArrayList<>();
+      for (int i = 0; i < inLookback.size(); i++) {
+        final double weight = weight(model, i, inLookback.size());
+        if (weight > 0) {
+          final Touch t = inLookback.get(i);
+          credited.add(new CreditedTouch(TouchType.valueOf(t.kind()), t.id(), t.campaign(), t.msgId(), t.scene(),
+              Instant.ofEpochMilli(t.time()), weight, pay.time() - t.time()));
+        }
+      }
+      models.add(new ModelAttribution(model, credited));
+    }
+    final boolean attributed = !inLookback.isEmpty();
+    return new Conversion(pay.transactionId(), ecosystem, pay.amount(), pay.currency(), Instant.ofEpochMilli(pay.time()),
+        attributed ? ConversionStatus.ATTRIBUTED : ConversionStatus.UNATTRIBUTED,
+        attributed ? null : pay.unionid() ? UnattributedReason.NO_TOUCH : UnattributedReason.NO_UNIONID, models, person.capped);
+  }
+
+  /** DESIGN 5a: linear shares equally; position-based 100%, 50/50, or 40/20/40 with the middle 20% shared. */
+  private static double weight(final AttributionModel model, final int i, final int n) {
+    return switch (model) {
+      case LAST_TOUCH -> i == n - 1 ? 1 : 0;
+      case FIRST_TOUCH -> i == 0 ? 1 : 0;
+      case LINEAR -> 1.0 / n;
+      case POSITION_BASED -> n == 1 ? 1 : n == 2 ? 0.5 : i == 0 || i == n - 1 ? 0.4 : 0.2 / (n - 2);
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The funnel
+
+  /** One person's place in one row: touched, and whether any journey of hers in it took a coupon, paid, and how much. */
+  private static final class Share {
+    boolean coupon;
+    boolean paid;
+    final Map<String, Long> gmv = new TreeMap<>();
+  }
+
+  /**
+   * Per campaign and person: a read or scan starts a journey of the conversion window; the next
+   * one after it ends starts the next. A coupon of the campaign in the journey is its coupon step;
+   * a payment after that coupon and in the journey is its paid step and its money. A person counts
+   * once per row (campaign, cohort day of the journey's start). A row is final once every
+   * partition of every input in use has passed its close.
+   */
+  private Map<String, FunnelRow> funnel() {
+    final Map<String, Map<String, Share>> rows = new TreeMap<>();
+    persons.forEach((key, person) -> {
+      final Map<String, List<Long>> starts = new TreeMap<>();
+      for (final Touch t : person.touches) {
+        if (!t.kind().equals("COUPON") && t.campaign() != null) {
+          starts.computeIfAbsent(t.campaign(), c -> new ArrayList<>()).add(t.time());
+        }
+      }
+      starts.forEach((campaign, times) -> {
+        long end = Long.MIN_VALUE;
+        for (final long start : times.stream().sorted().toList()) {
+          if (start <= end) {
+            continue;
+          }
+          end = start + config.conversionWindow().toMillis();
+          final long journeyEnd = end;
+          final long coupon = person.touches.stream()
+              .filter(t -> t.kind().equals("COUPON") && campaign.equals(t.campaign()) && t.time() >= start && t.time() <= journeyEnd)
+              .mapToLong(Touch::time).min().orElse(Long.MAX_VALUE);
+          final LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(start), config.timeZone());
+          final Share share = rows.computeIfAbsent(campaign + "|" + day, r -> new LinkedHashMap<>())
+              .computeIfAbsent(key, p -> new Share());
+          share.coupon |= coupon != Long.MAX_VALUE;
+          for (final Pay pay : person.payments) {
+            if (pay.time() >= coupon && pay.time() <= journeyEnd) {
+              share.paid = true;
+              share.gmv.merge(pay.currency(), pay.amount(), Long::sum);
+            }
+          }
+        }
+      });
+    });
+    final long watermark = watermark();
+    final Map<String, FunnelRow> funnel = new TreeMap<>();
+    rows.forEach((rowKey, shares) -> {
+      final String campaign = rowKey.substring(0, rowKey.lastIndexOf('|'));
+      final LocalDate day = LocalDate.parse(rowKey.substring(rowKey.lastIndexOf('|') + 1));
+      final Map<String, Long> gmv = new TreeMap<>();
+      shares.values().forEach(s -> s.gmv.forEach((currency, amount) -> gmv.merge(currency, amount, Long::sum)));
+      gmv.values().removeIf(amount -> amount == 0);
+      funnel.put(rowKey, new FunnelRow(ecosystem, campaign, day, config.timeZone().getId(), (long) shares.size(),
+          shares.values().stream().filter(s -> s.coupon).count(), shares.values().stream().filter(s -> s.paid).count(), gmv,
+          config.rowClosesAt(day) <= watermark));
+    });
+    return funnel;
+  }
+
+  /** The smallest clock of every partition of every input in use; none while one is unheard. */
+  private long watermark() {
+    long min = Long.MAX_VALUE;
+    for (final String kind : kindsInUse) {
+      for (int p = 0; p < config.inputPartitions(); p++) {
+        min = Math.min(min, clocks.getOrDefault(p + "." + kind, Long.MIN_VALUE));
+      }
+    }
+    return kindsInUse.isEmpty() ? Long.MIN_VALUE : min;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Small things
+
+  private void deadLetter(final String reason, final InputRecord record) {
+    deadLetters.add(new DeadLetter(reason, record.topic(), record.partition(), record.offset()));
+  }
+
+  private void count(final String what) {
+    ledger.merge(what, 1L, Long::sum);
+  }
+
+  private static String kindOf(final String topic) {
+    final String suffix = topic.substring(topic.indexOf('.') + 1);
+    return switch (suffix) {
+      case "reads" -> "READ";
+      case "scans" -> "SCAN";
+      case "coupon-clicks" -> "COUPON";
+      case "payments" -> "PAYMENT";
+      case "content" -> "ARTICLE";
+      default -> throw new IllegalArgumentException("not an input topic: " + topic);
+    };
+  }
+
+  private static Class<? extends SpecificRecord> typeOf(final String kind) {
+    return switch (kind) {
+      case "READ" -> ArticleRead.class;
+      case "SCAN" -> QrScan.class;
+      case "COUPON" -> CouponClick.class;
+      default -> Payment.class;
+    };
+  }
+
+  private static boolean blank(final String value) {
+    return value == null || value.isBlank();
+  }
+
+  private static boolean tooLong(final String value) {
+    return value != null && value.length() > MAX_ID;
+  }
+
+  private static String orNull(final String value) {
+    return blank(value) ? null : value;
+  }
+}
