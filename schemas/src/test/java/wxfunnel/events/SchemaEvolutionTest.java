@@ -16,6 +16,7 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import wxfunnel.internal.FunnelDelta;
+import wxfunnel.internal.PaymentCopy;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.internal.PersonState;
 
@@ -44,7 +45,8 @@ class SchemaEvolutionTest {
         // Internal: repartition topics and changelogs must also read what an earlier version wrote.
         PersonEvent.getClassSchema(),
         PersonState.getClassSchema(),
-        FunnelDelta.getClassSchema());
+        FunnelDelta.getClassSchema(),
+        PaymentCopy.getClassSchema());
   }
 
   @ParameterizedTest(name = "{0}")

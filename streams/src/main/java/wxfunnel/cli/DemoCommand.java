@@ -22,6 +22,9 @@ final class DemoCommand implements Callable<Integer> {
   @Mixin
   FunnelOptions funnel;
 
+  @Mixin
+  DisorderOptions disorder;
+
   @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "Stop after this long and print a summary (default: until Ctrl-C).")
   Duration duration;
@@ -71,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       Demo.run(new Demo.Options(duration, rate, seed, injectDropAt, prometheus ? LocalPrometheus.Settings.defaults() : null,
-          metricsPort, dir, backfill, summaryFile, System.out, funnel::config), stop);
+          metricsPort, dir, backfill, summaryFile, System.out, funnel::config, disorder.disorder()), stop);
       return 0;
     } finally {
       finished.countDown();

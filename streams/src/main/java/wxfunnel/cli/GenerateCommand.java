@@ -42,6 +42,9 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Simulated time of the first arrival, ISO-8601 (default: today 00:00 in Beijing; give it for the same bytes on another day).")
   Instant start;
 
+  @Mixin
+  DisorderOptions disorder;
+
   @Option(names = "--persons-per-second", paramLabel = "N", defaultValue = "2",
       description = "Arrivals per simulated second at the busiest hour (default: ${DEFAULT-VALUE}).")
   double personsPerSecond;
@@ -49,7 +52,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     final Generator generator = new Generator(Generator.Settings.of(seed, events).withEcosystems(ecosystems)
-        .withPersonsPerSecond(personsPerSecond).withStart(start == null ? todayInBeijing() : start));
+        .withPersonsPerSecond(personsPerSecond).withStart(start == null ? todayInBeijing() : start).withDisorder(disorder.disorder()));
     try (TrafficSender sender = new TrafficSender(client.kafkaConfig(), client.registry())) {
       final long began = System.nanoTime();
       long reported = began;

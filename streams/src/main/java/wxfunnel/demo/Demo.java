@@ -47,10 +47,11 @@ public final class Demo {
    * @param backfill how much traffic from before the start to send at once, so the view fills quickly
    * @param summaryFile where to write the final summary as JSON; null for nowhere
    * @param semantics each ecosystem's lookback, windows and grace ({@code FunnelConfig::defaults} for DESIGN's)
+   * @param disorder what the simulated producers get wrong
    */
   public record Options(Duration duration, double rate, long seed, Duration injectDropAt, LocalPrometheus.Settings prometheus,
       int metricsPort, Path dataDir, Duration backfill, Path summaryFile, PrintStream out,
-      Function<Ecosystem, FunnelConfig> semantics) {}
+      Function<Ecosystem, FunnelConfig> semantics, Generator.Disorder disorder) {}
 
   private static final int PARTITIONS = 3;
   private static final Duration REFRESH = Duration.ofSeconds(2);
@@ -113,7 +114,7 @@ public final class Demo {
     }
     final Generator generator = new Generator(Generator.Settings.of(options.seed(), Long.MAX_VALUE)
         .withPersonsPerSecond(options.rate() / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm()
-        .withStart(began.minus(options.backfill())).withDropAt(dropAt));
+        .withStart(began.minus(options.backfill())).withDropAt(dropAt).withDisorder(options.disorder()));
     try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), registry);
         OutputView view = new OutputView(stack.kafka().clientConfig(), registry);
         Admin admin = Admin.create(stack.kafka().clientConfig())) {

@@ -43,37 +43,56 @@ public final class Generator implements Iterator<Generated> {
    * @param start simulated time of the first arrival
    * @param dropAt from this simulated time on, the drop campaign converts far worse (null: never)
    * @param dailyRhythm whether arrivals follow the hour of the day in Beijing, or stay at the busiest hour's rate
+   * @param disorder what producers get wrong beyond the platforms' own retries
    */
   public record Settings(long seed, long records, Set<Ecosystem> ecosystems, double personsPerSecond, Instant start,
-      Instant dropAt, String dropCampaign, boolean dailyRhythm) {
+      Instant dropAt, String dropCampaign, boolean dailyRhythm, Disorder disorder) {
 
     public static final Instant DEFAULT_START = Instant.parse("2026-11-11T00:00:00+08:00");
     public static final String DEFAULT_DROP_CAMPAIGN = "double11-2026";
 
     public static Settings of(final long seed, final long records) {
-      return new Settings(seed, records, EnumSet.allOf(Ecosystem.class), 2.0, DEFAULT_START, null, DEFAULT_DROP_CAMPAIGN, true);
+      return new Settings(seed, records, EnumSet.allOf(Ecosystem.class), 2.0, DEFAULT_START, null, DEFAULT_DROP_CAMPAIGN, true,
+          Disorder.NONE);
+    }
+
+    public Settings withDisorder(final Disorder value) {
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm, value);
     }
 
     public Settings withStart(final Instant value) {
-      return new Settings(seed, records, ecosystems, personsPerSecond, value, dropAt, dropCampaign, dailyRhythm);
+      return new Settings(seed, records, ecosystems, personsPerSecond, value, dropAt, dropCampaign, dailyRhythm, disorder);
     }
 
     public Settings withPersonsPerSecond(final double value) {
-      return new Settings(seed, records, ecosystems, value, start, dropAt, dropCampaign, dailyRhythm);
+      return new Settings(seed, records, ecosystems, value, start, dropAt, dropCampaign, dailyRhythm, disorder);
     }
 
     public Settings withDropAt(final Instant value) {
-      return new Settings(seed, records, ecosystems, personsPerSecond, start, value, dropCampaign, dailyRhythm);
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, value, dropCampaign, dailyRhythm, disorder);
     }
 
     public Settings withEcosystems(final Set<Ecosystem> value) {
-      return new Settings(seed, records, value, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm);
+      return new Settings(seed, records, value, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm, disorder);
     }
 
     /** Arrivals at a steady rate, whatever the hour. */
     public Settings withoutDailyRhythm() {
-      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, false);
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, false, disorder);
     }
+  }
+
+  /**
+   * What producers get wrong, each as a share of the events it applies to (0: never).
+   *
+   * @param ahead an event sent by a producer whose clock is 1 to 10 minutes behind: its event time
+   *     lies ahead of its record's timestamp (past 5 minutes it is INVALID_TIMESTAMP)
+   * @param renotify a payment notification retried under a new notification id (event_id)
+   * @param unionidRace a payment delivered first without its unionid (not yet enriched), then with it
+   */
+  public record Disorder(double ahead, double renotify, double unionidRace) {
+
+    public static final Disorder NONE = new Disorder(0, 0, 0);
   }
 
   private record Pending(Generated record, long sequence) {}
@@ -172,13 +191,21 @@ public final class Generator implements Iterator<Generated> {
     if (pays) {
       time += seconds(5, 180);
       final Payment payment = payment(person, time);
-      emit(EcoTopic.PAYMENTS, person, payment, time);
+      if (person.unionid() != null && happens(settings.disorder().unionidRace())) {
+        // The notification before enrichment: the same payment without its unionid, a moment earlier.
+        deliver(EcoTopic.PAYMENTS, person, Payment.newBuilder(payment).setUnionid(null).build(), time, time + seconds(0, 3));
+        deliver(EcoTopic.PAYMENTS, person, payment, time, time + seconds(4, 60));
+      } else {
+        emit(EcoTopic.PAYMENTS, person, payment, time);
+      }
       if (random.nextDouble() < TrafficModel.PAYMENT_RETRIED) {
         final int retries = 1 + random.nextInt(TrafficModel.PAY_RETRY_WAITS.size());
         long at = time;
         for (int retry = 0; retry < retries; retry++) {
           at += TrafficModel.PAY_RETRY_WAITS.get(retry).toMillis();
-          deliver(EcoTopic.PAYMENTS, person, payment, time, at);
+          final Payment copy = happens(settings.disorder().renotify())
+              ? Payment.newBuilder(payment).setEventId("notif-" + id("", 16)).build() : payment;
+          deliver(EcoTopic.PAYMENTS, person, copy, time, at);
         }
       }
     }
@@ -206,7 +233,14 @@ public final class Generator implements Iterator<Generated> {
     } else {
       delay = seconds(0, 5);
     }
-    deliver(topic, person, event, eventTime, eventTime + delay);
+    // A producer whose clock is behind stamps the record before the event happened.
+    final long skew = happens(settings.disorder().ahead()) ? seconds(60, 600) : 0;
+    deliver(topic, person, event, eventTime, eventTime + delay - skew);
+  }
+
+  /** Whether something with this share happens; draws nothing when it never does, so seeds keep their traffic. */
+  private boolean happens(final double share) {
+    return share > 0 && random.nextDouble() < share;
   }
 
   private void deliver(final EcoTopic topic, final Person person, final SpecificRecord event, final long eventTime,

@@ -2,7 +2,6 @@ package wxfunnel.runtime;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroSerdes;
-import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.FunnelConfig;
 import wxfunnel.topology.FunnelTopology;
 import wxfunnel.topology.Input;
@@ -80,12 +78,11 @@ public final class FunnelProcessor implements AutoCloseable {
   }
 
   /**
-   * The partitions of the ecosystem's input topics (the catalog among them), which must all have
-   * as many: the person step waits for a clock from each of them before it finalises anything.
+   * The partitions of the ecosystem's event topics, which must all have as many: the person step
+   * waits for a clock from each of them before it finalises anything.
    */
   private static int inputPartitions(final Ecosystem ecosystem, final Map<String, Object> kafka) {
-    final List<String> inputs = new ArrayList<>(Input.ALL.stream().map(input -> input.topic().topic(ecosystem)).toList());
-    inputs.add(EcoTopic.CONTENT.topic(ecosystem));
+    final List<String> inputs = Input.ALL.stream().map(input -> input.topic().topic(ecosystem)).toList();
     final Map<String, Object> admin = new HashMap<>();
     kafka.forEach((key, value) -> {
       if (AdminClientConfig.configNames().contains(key)) {

@@ -93,7 +93,7 @@ final class Attribution {
           case READ -> TouchType.READ;
           case SCAN -> TouchType.SCAN;
           case COUPON -> TouchType.COUPON;
-          case PAYMENT, CLOCK, ARTICLE -> throw new IllegalArgumentException(touch.getKind() + " is not a touch");
+          case PAYMENT, CLOCK -> throw new IllegalArgumentException(touch.getKind() + " is not a touch");
         })
         .setEventId(touch.getEventId())
         .setCampaignId(touch.getCampaignId())

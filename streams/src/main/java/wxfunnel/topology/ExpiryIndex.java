@@ -9,8 +9,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * When each person's state stops mattering, in time order: a key of the expiry time (big-endian,
- * so a range scan walks the times in order) and the person key.
+ * When each entry of a store stops mattering (a person's state, a payment's copy), in time order: a
+ * key of the expiry time (big-endian, so a range scan walks the times in order) and the entry's key.
  */
 final class ExpiryIndex {
 
@@ -20,30 +20,30 @@ final class ExpiryIndex {
     this.store = store;
   }
 
-  /** {@code person} now expires at {@code to} instead of {@code from} (0: not indexed yet). */
-  void move(final String person, final long from, final long to) {
+  /** {@code entry} now expires at {@code to} instead of {@code from} (0: not indexed yet). */
+  void move(final String entry, final long from, final long to) {
     if (from > 0) {
-      store.delete(key(from, person));
+      store.delete(key(from, entry));
     }
-    store.put(key(to, person), new byte[0]);
+    store.put(key(to, entry), new byte[0]);
   }
 
-  /** Removes and returns the persons that expire at or before {@code time}. */
+  /** Removes and returns the entries that expire at or before {@code time}. */
   List<String> takeDue(final long time) {
     final List<Bytes> due = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> expired = store.range(key(0, ""), key(time + 1, ""))) {
       expired.forEachRemaining(entry -> due.add(entry.key));
     }
-    final List<String> persons = new ArrayList<>();
+    final List<String> entries = new ArrayList<>();
     for (final Bytes key : due) {
       store.delete(key);
-      persons.add(new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8));
+      entries.add(new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8));
     }
-    return persons;
+    return entries;
   }
 
-  private static Bytes key(final long time, final String person) {
-    final byte[] personBytes = person.getBytes(StandardCharsets.UTF_8);
-    return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + personBytes.length).putLong(time).put(personBytes).array());
+  private static Bytes key(final long time, final String entry) {
+    final byte[] entryBytes = entry.getBytes(StandardCharsets.UTF_8);
+    return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + entryBytes.length).putLong(time).put(entryBytes).array());
   }
 }

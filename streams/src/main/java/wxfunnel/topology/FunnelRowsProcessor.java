@@ -32,30 +32,40 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
   private final Ecosystem ecosystem;
   private final FunnelConfig config;
   private final String storeName;
+  private final String watermarkStoreName;
   private final Map<Integer, Long> personWatermarks = new HashMap<>();
   private ProcessorContext<String, FunnelRow> context;
   private KeyValueStore<String, FunnelRow> rows;
+  private KeyValueStore<Integer, Long> watermarks;
   private long watermark = Long.MIN_VALUE;
   /** The earliest close of a row in the store (unknown after a restart: the first watermark looks). */
   private long nextClose = Long.MIN_VALUE;
 
-  FunnelRowsProcessor(final Ecosystem ecosystem, final FunnelConfig config, final String storeName) {
+  /** @param watermarkStoreName each person task's latest watermark, kept so that a restart or a move resumes it */
+  FunnelRowsProcessor(final Ecosystem ecosystem, final FunnelConfig config, final String storeName, final String watermarkStoreName) {
     this.ecosystem = ecosystem;
     this.config = config;
     this.storeName = storeName;
+    this.watermarkStoreName = watermarkStoreName;
   }
 
   @Override
   public void init(final ProcessorContext<String, FunnelRow> context) {
     this.context = context;
     this.rows = context.getStateStore(storeName);
+    this.watermarks = context.getStateStore(watermarkStoreName);
+    try (KeyValueIterator<Integer, Long> saved = watermarks.all()) {
+      saved.forEachRemaining(kv -> personWatermarks.put(kv.key, kv.value));
+    }
   }
 
   @Override
   public void process(final Record<String, Routed> record) {
     final FunnelDelta delta = ((Routed.Changed) record.value()).delta();
-    if (delta.getWatermark() != null) {
-      personWatermarks.merge(delta.getSourceTask(), delta.getWatermark(), Math::max);
+    final Long before = personWatermarks.get(delta.getSourceTask());
+    if (delta.getWatermark() != null && (before == null || delta.getWatermark() > before)) {
+      personWatermarks.put(delta.getSourceTask(), delta.getWatermark());
+      watermarks.put(delta.getSourceTask(), delta.getWatermark());
     }
     if (!delta.getCampaignId().isEmpty()) {
       apply(record, delta);

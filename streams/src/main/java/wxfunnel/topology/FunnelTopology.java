@@ -3,6 +3,7 @@ package wxfunnel.topology;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -24,6 +25,7 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
+import wxfunnel.internal.PaymentCopy;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.internal.PersonState;
 import wxfunnel.serde.AvroDeserializer;
@@ -45,6 +47,14 @@ public final class FunnelTopology {
   private static final String LEDGER = "ledger";
   private static final String INTAKE_CLOCK = "intake-clock";
   private static final String BY_FUNNEL_ROW = "by-funnel-row";
+  private static final String BY_PAYMENT = "by-payment";
+  private static final String BY_PERSON_PAYMENTS = "by-person-payments";
+  private static final String BY_CONVERSION = "by-conversion";
+  private static final String PAYMENT_COPIES = "payment-copies";
+  private static final String PAYMENT_EXPIRY = "payment-expiry";
+  private static final String PAYMENT_CLOCKS = "payment-clocks";
+  private static final String UPGRADED_PAYMENTS = "upgraded-payments";
+  private static final String FUNNEL_WATERMARKS = "funnel-watermarks";
 
   private FunnelTopology() {}
 
@@ -60,38 +70,71 @@ public final class FunnelTopology {
         names.of("person-expiry"), names.of(LEDGER), names.of("catalog"));
     addStores(builder, config, stores, names);
 
-    // Each input is decoded and checked at its door; what fails goes to the DLQ as it came. The
-    // catalog is an input too: its articles go to every person partition.
-    KStream<String, Routed> intake = builder
-        .stream(names.topic(EcoTopic.CONTENT), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of("content-source")))
-        .process(() -> new CatalogIntake(ecosystem, config, new AvroDeserializer<>(serdes.registry(), Article.class)),
-            Named.as(names.of("content-intake")));
+    // The catalog resolves a touch's campaign from its article, in whatever task the person lands.
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(stores.catalog()), Serdes.String(), Serdes.String())
+            .withLoggingDisabled(),
+        names.topic(EcoTopic.CONTENT),
+        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of("content-source")),
+        () -> new CatalogUpdater(stores.catalog(), ecosystem, new AvroDeserializer<>(serdes.registry(), Article.class)));
+
+    // Each input is decoded and checked at its door; what fails goes to the DLQ as it came.
+    KStream<String, Routed> intake = null;
     for (final Input<?> input : Input.ALL) {
-      intake = intake.merge(intake(builder, input, ecosystem, config, serdes, names), Named.as(names.of("merge-" + nodeName(input))));
+      final KStream<String, Routed> door = intake(builder, input, ecosystem, config, serdes, names);
+      intake = intake == null ? door : intake.merge(door, Named.as(names.of("merge-" + nodeName(input))));
     }
     final Map<String, KStream<String, Routed>> checked = intake.split(Named.as(names.of("intake-")))
         .branch((key, value) -> value instanceof Routed.Accepted, Branched.as("accepted"))
         .defaultBranch(Branched.as("rejected"));
     toDeadLetters(checked.get(names.of("intake-rejected")), names, "intake");
 
-    // Re-keyed by person, so one task sees all of a person's events, in event time.
-    final Map<String, KStream<String, Routed>> outcomes = checked.get(names.of("intake-accepted"))
+    final Map<String, KStream<String, PersonEvent>> accepted = checked.get(names.of("intake-accepted"))
         .mapValues(value -> ((Routed.Accepted) value).event(), Named.as(names.of("unwrap")))
+        .split(Named.as(names.of("accepted-")))
+        .branch((key, event) -> isPayments(event), Branched.as("payments"))
+        .defaultBranch(Branched.as("others"));
+
+    // A payment is its transaction_id: its copies meet, keyed by it, before it goes to its person.
+    final KStream<String, PersonEvent> payments = accepted.get(names.of("accepted-payments"))
+        .selectKey((person, event) -> event.getKind() == EventKind.CLOCK ? event.getKind().name() : event.getEventId(),
+            Named.as(names.of("by-transaction")))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(BY_PAYMENT))
+            .withStreamPartitioner(Broadcast.of(event -> event.getKind() == EventKind.CLOCK)))
+        .process(() -> new PaymentIdentityProcessor(config, names.of(PAYMENT_COPIES), names.of(PAYMENT_EXPIRY), names.of(PAYMENT_CLOCKS)),
+            Named.as(names.of("payment-identity")), names.of(PAYMENT_COPIES), names.of(PAYMENT_EXPIRY), names.of(PAYMENT_CLOCKS))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(BY_PERSON_PAYMENTS))
+            .withStreamPartitioner(Broadcast.of(event -> event.getKind() == EventKind.CLOCK)));
+
+    // Re-keyed by person, so one task sees all of a person's events, in event time.
+    final Map<String, KStream<String, Routed>> outcomes = accepted.get(names.of("accepted-others"))
         .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(BY_PERSON))
-            .withStreamPartitioner(Broadcast.of(event -> event.getKind() == EventKind.CLOCK || event.getKind() == EventKind.ARTICLE)))
+            .withStreamPartitioner(Broadcast.of(event -> event.getKind() == EventKind.CLOCK)))
+        .merge(payments, Named.as(names.of("merge-payments-by-person")))
         .mapValues(event -> (Routed) new Routed.Accepted(event), Named.as(names.of("wrap")))
         .process(() -> new PersonProcessor(ecosystem, config, stores), Named.as(names.of("person")),
-            stores.persons(), stores.expiry(), stores.ledger(), stores.catalog())
+            stores.persons(), stores.expiry(), stores.ledger())
         .split(Named.as(names.of("person-")))
         .branch((key, value) -> value instanceof Routed.Converted, Branched.as("converted"))
         .branch((key, value) -> value instanceof Routed.Changed, Branched.as("changed"))
         .defaultBranch(Branched.as("late"));
     toDeadLetters(outcomes.get(names.of("person-late")), names, "late");
 
-    outcomes.get(names.of("person-converted"))
+    final Map<String, KStream<String, Routed>> conversions = outcomes.get(names.of("person-converted"))
+        .split(Named.as(names.of("conversion-")))
+        .branch((key, value) -> ((Routed.Converted) value).gated(), Branched.as("gated"))
+        .defaultBranch(Branched.as("direct"));
+    conversions.get(names.of("conversion-direct"))
         .mapValues(value -> ((Routed.Converted) value).conversion(), Named.as(names.of("conversion")))
         .to(names.topic(EcoTopic.CONVERSIONS),
             Produced.with(Serdes.String(), serdes.value(Conversion.class)).withName(names.of("conversions-sink")));
+    // Two copies of one payment (without and with a unionid) may convert in two tasks: they meet here.
+    conversions.get(names.of("conversion-gated"))
+        .mapValues(value -> ((Routed.Converted) value).conversion(), Named.as(names.of("gated-conversion")))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(Conversion.class)).withName(names.of(BY_CONVERSION)))
+        .process(() -> new ConversionGate(names.of(UPGRADED_PAYMENTS)), Named.as(names.of("conversion-gate")), names.of(UPGRADED_PAYMENTS))
+        .to(names.topic(EcoTopic.CONVERSIONS),
+            Produced.with(Serdes.String(), serdes.value(Conversion.class)).withName(names.of("gated-conversions-sink")));
 
     // Funnel rows are summed per campaign and cohort day, from every person's changes.
     outcomes.get(names.of("person-changed"))
@@ -99,8 +142,8 @@ public final class FunnelTopology {
         .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(FunnelDelta.class)).withName(names.of(BY_FUNNEL_ROW))
             .withStreamPartitioner(Broadcast.of(delta -> delta.getCampaignId().isEmpty())))
         .mapValues(delta -> (Routed) new Routed.Changed(delta), Named.as(names.of("wrap-delta")))
-        .process(() -> new FunnelRowsProcessor(ecosystem, config, names.of("funnel-rows")), Named.as(names.of("funnel")),
-            names.of("funnel-rows"))
+        .process(() -> new FunnelRowsProcessor(ecosystem, config, names.of("funnel-rows"), names.of(FUNNEL_WATERMARKS)),
+            Named.as(names.of("funnel")), names.of("funnel-rows"), names.of(FUNNEL_WATERMARKS))
         .to(names.topic(EcoTopic.FUNNEL),
             Produced.with(Serdes.String(), serdes.value(FunnelRow.class)).withName(names.of("funnel-sink")));
     return builder.build();
@@ -118,8 +161,14 @@ public final class FunnelTopology {
 
   /** The repartition topics of an ecosystem's processor, as named on the broker. */
   public static List<String> repartitionTopics(final Names names) {
-    return List.of(names.applicationId() + "-" + names.of(BY_PERSON) + "-repartition",
-        names.applicationId() + "-" + names.of(BY_FUNNEL_ROW) + "-repartition");
+    return Stream.of(BY_PERSON, BY_PAYMENT, BY_PERSON_PAYMENTS, BY_CONVERSION, BY_FUNNEL_ROW)
+        .map(topic -> names.applicationId() + "-" + names.of(topic) + "-repartition").toList();
+  }
+
+  /** A payment, or a clock of the payments' door: they go through the payments' identity step. */
+  private static boolean isPayments(final PersonEvent event) {
+    return event.getKind() == EventKind.PAYMENT
+        || (event.getKind() == EventKind.CLOCK && event.getInputClocks().containsKey(EventKind.PAYMENT.name()));
   }
 
   private static <T extends SpecificRecord> KStream<String, Routed> intake(final StreamsBuilder builder, final Input<T> input,
@@ -148,9 +197,13 @@ public final class FunnelTopology {
     builder.addStateStore(keyValue(stores.persons(), Serdes.String(), InternalSerde.of(PersonState.class)));
     builder.addStateStore(keyValue(stores.expiry(), Serdes.Bytes(), Serdes.ByteArray()));
     builder.addStateStore(keyValue(stores.ledger(), Serdes.String(), Serdes.Long()));
-    builder.addStateStore(keyValue(stores.catalog(), Serdes.String(), Serdes.String()));
     builder.addStateStore(keyValue(names.of(INTAKE_CLOCK), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(names.of("funnel-rows"), Serdes.String(), InternalSerde.of(FunnelRow.class)));
+    builder.addStateStore(keyValue(names.of(FUNNEL_WATERMARKS), Serdes.Integer(), Serdes.Long()));
+    builder.addStateStore(keyValue(names.of(PAYMENT_COPIES), Serdes.String(), InternalSerde.of(PaymentCopy.class)));
+    builder.addStateStore(keyValue(names.of(PAYMENT_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()));
+    builder.addStateStore(keyValue(names.of(PAYMENT_CLOCKS), Serdes.Integer(), Serdes.Long()));
+    builder.addStateStore(keyValue(names.of(UPGRADED_PAYMENTS), Serdes.String(), Serdes.Long()));
   }
 
   /**

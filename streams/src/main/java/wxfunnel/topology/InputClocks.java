@@ -1,18 +1,20 @@
 package wxfunnel.topology;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * How far every input partition has been read, as the person step hears it: per partition and
- * input kind, the largest event time accepted there. The watermark is the smallest of them. A
- * partition not yet heard from holds it at the very beginning, so a quiet partition delays
- * finalisation and never lets state go that a record it may still send needs. An input kind that
- * no partition has ever carried does not count (a brand without QR codes still gets final rows).
+ * input (reads, scans, coupon clicks, payments), the largest event time accepted there. The
+ * watermark is the smallest of them. A partition not yet heard from holds it at the very
+ * beginning, so a quiet partition delays finalisation and never lets state go that a record it may
+ * still send needs. That holds for an input a brand does not use at all: until each partition of it
+ * has carried one record, nothing is final (whether an input is in use cannot be told from the
+ * records before it, and a guess would let a replay decide otherwise than the first run).
  *
  * <p>A record accepted on a partition is at most the grace behind that partition's clock, so it is
  * never more than the grace behind the watermark: what is older than the watermark by more than
@@ -26,14 +28,15 @@ final class InputClocks {
 
   private final int partitions;
   private final KeyValueStore<String, Long> ledger;
+  private static final List<String> INPUTS = Input.ALL.stream().map(input -> input.kind().name()).toList();
+
   private final Map<String, Long> clocks = new HashMap<>();
-  private final TreeSet<String> kinds = new TreeSet<>();
 
   InputClocks(final int partitions, final KeyValueStore<String, Long> ledger) {
     this.partitions = partitions;
     this.ledger = ledger;
     try (KeyValueIterator<String, Long> saved = ledger.prefixScan(PREFIX, new StringSerializer())) {
-      saved.forEachRemaining(kv -> remember(kv.key.substring(PREFIX.length()), kv.value));
+      saved.forEachRemaining(kv -> clocks.put(kv.key.substring(PREFIX.length()), kv.value));
     }
   }
 
@@ -42,15 +45,15 @@ final class InputClocks {
     final String key = partition + "." + kind;
     final Long before = clocks.get(key);
     if (before == null || clock > before) {
-      remember(key, clock);
+      clocks.put(key, clock);
       ledger.put(PREFIX + key, clock);
     }
   }
 
-  /** The smallest clock of every partition of every input kind in use; {@link Long#MIN_VALUE} while one is unheard. */
+  /** The smallest clock of every partition of every input; {@link Long#MIN_VALUE} while one is unheard. */
   long watermark() {
     long min = Long.MAX_VALUE;
-    for (final String kind : kinds) {
+    for (final String kind : INPUTS) {
       for (int partition = 0; partition < partitions; partition++) {
         final Long clock = clocks.get(partition + "." + kind);
         if (clock == null) {
@@ -59,11 +62,6 @@ final class InputClocks {
         min = Math.min(min, clock);
       }
     }
-    return kinds.isEmpty() ? Long.MIN_VALUE : min;
-  }
-
-  private void remember(final String key, final long clock) {
-    clocks.put(key, clock);
-    kinds.add(key.substring(key.indexOf('.') + 1));
+    return min;
   }
 }

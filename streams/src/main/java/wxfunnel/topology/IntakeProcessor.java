@@ -100,6 +100,10 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
         .setSourceOffset(source.offset())
         .setRawKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
         .setRawValue(ByteBuffer.wrap(record.value()));
+    if (input.kind() == EventKind.PAYMENT) {
+      // It travels keyed by its transaction_id to its identity step, then on to this person.
+      accepted.setPerson(common.personKey());
+    }
     input.fields().copy(event, accepted);
     context.forward(new Record<String, Routed>(common.personKey(), new Routed.Accepted(accepted.build()),
         Math.min(eventTime, record.timestamp()), new RecordHeaders()));

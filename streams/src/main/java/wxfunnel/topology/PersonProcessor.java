@@ -6,7 +6,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -14,13 +13,14 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.Journey;
 import wxfunnel.internal.PaymentRef;
+import wxfunnel.internal.PaymentVerdict;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.internal.PersonState;
 import wxfunnel.internal.RowShare;
@@ -28,9 +28,9 @@ import wxfunnel.internal.Touch;
 
 /**
  * Everything that needs one person's history, in event time: dedup, lateness, attribution and
- * the person's funnel shares. Whether a record is a duplicate or LATE is decided by the clock of
- * its own input partition, carried in the record, so a replay decides exactly as the first run
- * did. What may be frozen or forgotten follows the watermark of {@link InputClocks}; persons whose
+ * the person's funnel shares. Whether a touch is a duplicate or LATE is decided by the clock of its
+ * own input partition, carried in the record, so a replay decides exactly as the first run did; a
+ * payment comes decided by its identity step ({@link PaymentIdentityProcessor}). What may be frozen or forgotten follows the watermark of {@link InputClocks}; persons whose
  * state no longer matters are swept each minute of it.
  */
 final class PersonProcessor implements Processor<String, Routed, String, Routed> {
@@ -39,7 +39,6 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   static final String DUPLICATE = "duplicate.";
   static final String LATE = "late.";
   static final String CAPPED = "capped.";
-  static final String WITHDRAWN = "withdrawn.";
   /** Up on a person's first save, down when the sweep removes them. */
   private static final String PERSONS_IN_STATE = FunnelTopology.PERSONS_IN_STATE;
   static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
@@ -55,6 +54,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private InputClocks clocks;
   private long watermark = Long.MIN_VALUE;
   private long nextSweep = Long.MIN_VALUE;
+  private long announced = Long.MIN_VALUE;
 
   /** The stores this processor uses. */
   record StoreNames(String persons, String expiry, String ledger, String catalog) {}
@@ -85,43 +85,72 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       advanceWatermark();
       return;
     }
-    if (event.getKind() == EventKind.ARTICLE) {
-      catalog(event);
-      return;
+    if (event.getKind() != EventKind.PAYMENT) {
+      // The payments' clocks come relayed by their identity step, which has judged them already.
+      clocks.advance(event.getSourcePartition(), event.getKind().name(), event.getSourceClock());
     }
-    clocks.advance(event.getSourcePartition(), event.getKind().name(), event.getSourceClock());
     advanceWatermark();
     final PersonState state = load(record.key());
-    if (isDuplicate(state, event)) {
-      tally(DUPLICATE + event.getKind(), 1);
+    final PaymentVerdict verdict = verdict(state, event);
+    if (verdict == PaymentVerdict.DUPLICATE || verdict == PaymentVerdict.LATE) {
+      tally((verdict == PaymentVerdict.LATE ? LATE : DUPLICATE) + event.getKind(), 1);
+      if (verdict == PaymentVerdict.LATE) {
+        rejectLate(event, record.timestamp());
+      }
       return;
     }
-    if (event.getEventTime() < event.getSourceClock() - config.grace().toMillis()) {
-      tally(LATE + event.getKind(), 1);
-      rejectLate(event, record.timestamp());
-      return;
-    }
-    tally(ACCEPTED + event.getKind(), 1);
     settle(state);
     final Map<String, RowShare> before = Journeys.shares(state);
-    add(state, event);
+    if (verdict == PaymentVerdict.RETRACTED) {
+      // A copy with a unionid took this payment: it is a duplicate here, and leaves this person's rows.
+      tally(ACCEPTED + event.getKind(), -1);
+      tally(DUPLICATE + event.getKind(), 1);
+      state.setPayments(new ArrayList<>(state.getPayments().stream()
+          .filter(p -> !p.getTransactionId().equals(event.getEventId())).toList()));
+    } else {
+      tally(ACCEPTED + event.getKind(), 1);
+      add(state, event);
+    }
     state.setJourneys(Journeys.of(state, config));
     for (final FunnelDelta delta : Journeys.deltas(before, Journeys.shares(state))) {
       forward(Journeys.rowKey(delta.getCampaignId(), delta.getCohortDay()), new Routed.Changed(stamped(delta)), record.timestamp());
     }
-    for (final PaymentRef payment : paymentsToAttribute(state, event)) {
-      forward(payment.getTransactionId(), new Routed.Converted(Attribution.convert(ecosystem, payment, state.getTouches(),
-          config.lookback(), state.getCapped())), record.timestamp());
+    if (verdict == PaymentVerdict.ACCEPTED || verdict == null) {
+      for (final PaymentRef payment : paymentsToAttribute(state, event)) {
+        convert(payment, state, record.timestamp());
+      }
     }
     save(record.key(), state, event.getEventTime());
   }
 
-  /** A copy of an event the person already has, within the dedup horizon: a payment by transaction_id, a touch by event_id. */
+  /**
+   * A payment comes judged by its identity step; a touch is a duplicate of one the person still
+   * has within the dedup horizon, else LATE when more than the grace behind its partition's clock.
+   */
+  private PaymentVerdict verdict(final PersonState state, final PersonEvent event) {
+    if (event.getKind() == EventKind.PAYMENT) {
+      return event.getVerdict();
+    }
+    if (isDuplicate(state, event)) {
+      return PaymentVerdict.DUPLICATE;
+    }
+    return event.getEventTime() < event.getSourceClock() - config.grace().toMillis() ? PaymentVerdict.LATE : null;
+  }
+
+  /** Emits a payment's conversion; one whose copy another may replace goes through the gate. */
+  private void convert(final PaymentRef payment, final PersonState state, final long timestamp) {
+    final Conversion conversion = Attribution.convert(ecosystem, payment, state.getTouches(), config.lookback(), state.getCapped());
+    final boolean gated = !payment.getHasUnionid() || payment.getUpgraded();
+    final RecordHeaders headers = new RecordHeaders();
+    if (payment.getUpgraded()) {
+      headers.add(ConversionGate.UPGRADED, new byte[0]);
+    }
+    context.forward(new Record<String, Routed>(payment.getTransactionId(), new Routed.Converted(conversion, gated), timestamp, headers));
+  }
+
+  /** A copy of a touch the person already has, within the dedup horizon of its partition's clock. */
   private boolean isDuplicate(final PersonState state, final PersonEvent event) {
     final long since = event.getSourceClock() - config.dedupHorizon().toMillis() - config.grace().toMillis();
-    if (event.getKind() == EventKind.PAYMENT) {
-      return state.getPayments().stream().anyMatch(p -> p.getTime() >= since && p.getTransactionId().equals(event.getEventId()));
-    }
     return state.getTouches().stream()
         .anyMatch(t -> t.getTime() >= since && t.getKind() == event.getKind() && t.getEventId().equals(event.getEventId()));
   }
@@ -129,7 +158,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private void add(final PersonState state, final PersonEvent event) {
     if (event.getKind() == EventKind.PAYMENT) {
       final PaymentRef payment = new PaymentRef(event.getEventId(), event.getEventTime(), event.getAmount(),
-          event.getCurrency(), event.getHasUnionid());
+          event.getCurrency(), event.getHasUnionid(), event.getUpgraded());
       final List<PaymentRef> payments = new ArrayList<>(state.getPayments());
       payments.add(payment);
       payments.sort(Attribution.PAYMENT_ORDER);
@@ -150,20 +179,6 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   }
 
   /**
-   * Keeps an article's campaign from its publication on. Every person partition keeps the whole
-   * catalog; the one of the article's own partition counts it.
-   */
-  private void catalog(final PersonEvent article) {
-    if (article.getMsgId() != null) {
-      catalog.put(catalogKey(article.getMsgId(), article.getEventTime()),
-          article.getCampaignId() == null ? "" : article.getCampaignId());
-    }
-    if (article.getSourcePartition() == context.taskId().partition()) {
-      tally((article.getMsgId() == null ? WITHDRAWN : ACCEPTED) + EventKind.ARTICLE, 1);
-    }
-  }
-
-  /**
    * The event's own campaign, else the campaign of its article as published at or before the
    * event: a later version of the article never changes an earlier touch.
    */
@@ -171,16 +186,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     if (event.getCampaignId() != null || event.getMsgId() == null) {
       return event.getCampaignId();
     }
-    try (KeyValueIterator<String, String> versions = catalog.reverseRange(catalogKey(event.getMsgId(), 0),
-        catalogKey(event.getMsgId(), event.getEventTime()))) {
-      final String campaign = versions.hasNext() ? versions.next().value : "";
-      return campaign.isEmpty() ? null : campaign;
-    }
-  }
-
-  /** An article's version: its msg_id, then its publication time in digits that sort as they count. */
-  private static String catalogKey(final String msgId, final long publishedAt) {
-    return msgId + '\u0000' + String.format(Locale.ROOT, "%019d", Math.max(0, publishedAt));
+    return CatalogUpdater.campaignAt(catalog, event.getMsgId(), event.getEventTime());
   }
 
   /** A new payment; or, for a touch, the payments whose lookback it falls in. */
@@ -213,7 +219,8 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       }
     }
     frozen.values().removeIf(share -> config.rowClosesAt(LocalDate.ofEpochDay(share.getCohortDay())) <= watermark);
-    final long oldest = watermark - config.retention().toMillis();
+    // Until every input partition has been heard from, nothing is old enough to forget.
+    final long oldest = watermark == Long.MIN_VALUE ? Long.MIN_VALUE : watermark - config.retention().toMillis();
     frontiers.values().removeIf(frontier -> frontier < oldest);
     state.setJourneys(open);
     state.setFrozen(frozen);
@@ -261,14 +268,15 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     }
   }
 
-  /** Tells every funnel-row partition the watermark, each second, so that a restarted one learns it again. */
+  /** Tells every funnel-row partition the watermark, when it has moved since it was last told (they keep it). */
   private void announce(final long now) {
-    if (watermark == Long.MIN_VALUE) {
+    if (watermark == announced) {
       return;
     }
     final FunnelDelta tick = FunnelDelta.newBuilder().setCampaignId("").setCohortDay(0).setTouched(0).setCoupon(0).setPaid(0)
         .setGmv(new HashMap<>()).build();
     forward("", new Routed.Changed(stamped(tick)), now);
+    announced = watermark;
   }
 
   /** The delta with the watermark it was made under: the funnel rows need every person task's. */

@@ -13,8 +13,11 @@ sealed interface Routed {
   /** Original bytes for the DLQ; the record's headers say why. */
   record Rejected(byte[] key, byte[] value) implements Routed {}
 
-  /** A payment's attribution, new or revised. */
-  record Converted(Conversion conversion) implements Routed {}
+  /**
+   * A payment's attribution, new or revised; {@code gated} when another copy of the payment may
+   * decide it instead (the copy has no unionid, or took the place of one that had none).
+   */
+  record Converted(Conversion conversion, boolean gated) implements Routed {}
 
   /** A change to a funnel row. */
   record Changed(FunnelDelta delta) implements Routed {}

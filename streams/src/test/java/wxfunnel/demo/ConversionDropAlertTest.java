@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.generator.Generator;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.Tools;
@@ -103,7 +104,7 @@ class ConversionDropAlertTest {
       final int port = Ports.free();
       final Demo.Options options = new Demo.Options(null, RATE, 21, dropAt,
           new LocalPrometheus.Settings(port, rules, Duration.ofSeconds(2)), Ports.free(), data, BACKFILL, null,
-          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults);
+          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, Generator.Disorder.NONE);
       final AtomicBoolean stopping = new AtomicBoolean();
       return new DemoUnderPrometheus(port, stopping, CompletableFuture.supplyAsync(() -> {
         try {

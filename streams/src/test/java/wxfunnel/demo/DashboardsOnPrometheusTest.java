@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.generator.Generator;
 import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
@@ -39,7 +40,7 @@ class DashboardsOnPrometheusTest {
     final AtomicBoolean stop = new AtomicBoolean();
     final Demo.Options options = new Demo.Options(Duration.ofMinutes(5), 400, 11, null,
         new LocalPrometheus.Settings(prometheusPort, Tools.repo().resolve("prometheus/rules"), Duration.ofSeconds(2)),
-        Ports.free(), dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults);
+        Ports.free(), dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, Generator.Disorder.NONE);
     final CompletableFuture<Summary> demo = CompletableFuture.supplyAsync(() -> {
       try {
         return Demo.run(options, stop);

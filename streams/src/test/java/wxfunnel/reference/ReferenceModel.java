@@ -61,7 +61,6 @@ public final class ReferenceModel {
   // Field limits (DESIGN 5a).
   private static final int MAX_ID = 256;
   private static final int MAX_ATTACH_BYTES = 127;
-  private static final int MAX_TEXT = 1_024;
   private static final int MAX_RECORD_BYTES = 64 << 10;
 
   private final Ecosystem ecosystem;
@@ -70,9 +69,10 @@ public final class ReferenceModel {
 
   // What the fold has seen so far.
   private final Map<String, Long> clocks = new HashMap<>();
-  private final Set<String> kindsInUse = new HashSet<>();
   private final Map<String, TreeMap<Long, String>> catalog = new HashMap<>();
   private final Map<String, Person> persons = new HashMap<>();
+  /** By transaction_id: the copy of each payment that counts. */
+  private final Map<String, Copy> copies = new HashMap<>();
   private final Map<String, Conversion> conversions = new TreeMap<>();
   private final Set<DeadLetter> deadLetters = new HashSet<>();
   private final Map<String, Long> ledger = new TreeMap<>();
@@ -84,6 +84,8 @@ public final class ReferenceModel {
   private record Touch(String kind, String id, long time, String campaign, String msgId, String scene) {}
 
   private record Pay(String transactionId, long time, long amount, String currency, boolean unionid) {}
+
+  private record Copy(String person, boolean unionid, long time) {}
 
   /** One person's accepted touches (at most --max-touches: the first and the most recent) and payments. */
   private static final class Person {
@@ -168,50 +170,44 @@ public final class ReferenceModel {
     final String partition = record.partition() + "." + kind;
     final long clock = Math.max(clocks.getOrDefault(partition, Long.MIN_VALUE), event.time());
     clocks.put(partition, clock);
-    kindsInUse.add(kind);
     final Person person = persons.computeIfAbsent(event.person(), p -> new Person());
-    if (isDuplicate(person, event, clock)) {
+    final boolean late = event.time() < clock - config.grace().toMillis();
+    final Copy counted = kind.equals("PAYMENT") ? copies.get(event.id()) : null;
+    if (counted != null && counted.time() >= clock - config.dedupHorizon().toMillis() - config.grace().toMillis()) {
       count("duplicate." + kind);
-    } else if (event.time() < clock - config.grace().toMillis()) {
+      if (!counted.unionid() && event.unionid() && !late) {
+        // A copy with a unionid decides: it takes the place of the one without.
+        persons.get(counted.person()).payments.removeIf(pay -> pay.transactionId().equals(event.id()));
+        copies.put(event.id(), new Copy(event.person(), true, event.time()));
+        accept(person, event);
+      }
+    } else if (isDuplicate(person, event, clock)) {
+      count("duplicate." + kind);
+    } else if (late) {
       count("late." + kind);
       deadLetter("LATE", record);
     } else {
       count("accepted." + kind);
+      if (kind.equals("PAYMENT")) {
+        copies.put(event.id(), new Copy(event.person(), event.unionid(), event.time()));
+      }
       accept(person, event);
     }
   }
 
+  /**
+   * The catalog is read whole before the events; each version of an article counts from its
+   * publication. What is not a valid article of this ecosystem is skipped; a tombstone changes nothing.
+   */
   private void takeArticle(final InputRecord record) {
-    if (record.value() == null) {
-      count("withdrawn.ARTICLE");
+    if (record.value() == null || !(decode(record, Article.class) instanceof Article article)) {
       return;
     }
-    final Object decoded = decode(record, Article.class);
-    if (decoded instanceof String reason) {
-      deadLetter(reason, record);
-      return;
+    if (article.getEcosystem() == ecosystem && !blank(article.getMsgId()) && !tooLong(article.getMsgId())
+        && !tooLong(article.getCampaignId())) {
+      catalog.computeIfAbsent(article.getMsgId(), m -> new TreeMap<>())
+          .put(article.getPublishedAt().toEpochMilli(), blank(article.getCampaignId()) ? "" : article.getCampaignId());
     }
-    final Article article = (Article) decoded;
-    final String problem;
-    if (article.getEcosystem() != ecosystem) {
-      problem = "WRONG_ECOSYSTEM";
-    } else if (blank(article.getMsgId()) || blank(article.getAccountId())) {
-      problem = "MISSING_FIELD";
-    } else if (tooLong(article.getMsgId()) || tooLong(article.getAccountId()) || tooLong(article.getCampaignId())
-        || article.getTitle().length() > MAX_TEXT) {
-      problem = "INVALID_FIELD";
-    } else if (article.getPublishedAt().isBefore(config.earliest())) {
-      problem = "INVALID_TIMESTAMP";
-    } else {
-      problem = null;
-    }
-    if (problem != null) {
-      deadLetter(problem, record);
-      return;
-    }
-    count("accepted.ARTICLE");
-    catalog.computeIfAbsent(article.getMsgId(), m -> new TreeMap<>())
-        .put(article.getPublishedAt().toEpochMilli(), blank(article.getCampaignId()) ? "" : article.getCampaignId());
   }
 
   /** The decoded record, or the dead-letter reason of bytes that are not one. */
@@ -302,12 +298,9 @@ public final class ReferenceModel {
     };
   }
 
-  /** The same event, still remembered and within the dedup horizon of the partition's clock. */
+  /** The same touch, still remembered by its person and within the dedup horizon of the partition's clock. */
   private boolean isDuplicate(final Person person, final Event event, final long clock) {
     final long since = clock - config.dedupHorizon().toMillis() - config.grace().toMillis();
-    if (event.kind().equals("PAYMENT")) {
-      return person.payments.stream().anyMatch(p -> p.transactionId().equals(event.id()) && p.time() >= since);
-    }
     return person.touches.stream().anyMatch(t -> t.kind().equals(event.kind()) && t.id().equals(event.id()) && t.time() >= since);
   }
 
@@ -394,7 +387,7 @@ public final class ReferenceModel {
    * one after it ends starts the next. A coupon of the campaign in the journey is its coupon step;
    * a payment after that coupon and in the journey is its paid step and its money. A person counts
    * once per row (campaign, cohort day of the journey's start). A row is final once every
-   * partition of every input in use has passed its close.
+   * partition of every input has passed its close.
    */
   private Map<String, FunnelRow> funnel() {
     final Map<String, Map<String, Share>> rows = new TreeMap<>();
@@ -444,15 +437,15 @@ public final class ReferenceModel {
     return funnel;
   }
 
-  /** The smallest clock of every partition of every input in use; none while one is unheard. */
+  /** The smallest clock of every partition of every input (reads, scans, coupons, payments); none while one is unheard. */
   private long watermark() {
     long min = Long.MAX_VALUE;
-    for (final String kind : kindsInUse) {
+    for (final String kind : List.of("READ", "SCAN", "COUPON", "PAYMENT")) {
       for (int p = 0; p < config.inputPartitions(); p++) {
         min = Math.min(min, clocks.getOrDefault(p + "." + kind, Long.MIN_VALUE));
       }
     }
-    return kindsInUse.isEmpty() ? Long.MIN_VALUE : min;
+    return min;
   }
 
   // ---------------------------------------------------------------------------------------------

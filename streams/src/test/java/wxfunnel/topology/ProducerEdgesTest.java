@@ -148,6 +148,36 @@ class ProducerEdgesTest {
   }
 
   @Test
+  void aPaymentFirstWithoutItsUnionidThenWithItCountsOnceAndTheEnrichedCopyDecides() {
+    // Given a read and a coupon click of one person
+    final Instant paid = at(Duration.ofHours(2));
+    final Payment enriched = weixin.payment("tx1", "u1", paid, 5_000, "CNY");
+    final Payment bare = Payment.newBuilder(enriched).setUnionid(null).build();
+    final FunnelDriver d = driver(FunnelConfig.defaults(WEIXIN)).pipe(
+        weixin.read("r1", "u1", at(Duration.ofHours(0)), "100_1", "A"),
+        weixin.coupon("c1", "u1", at(Duration.ofHours(1)), "A", null),
+        // When her payment arrives before it was enriched with her unionid, then enriched
+        bare, enriched,
+        // And, for another person, the enriched copy first, then the bare one
+        weixin.read("r2", "u2", at(Duration.ofHours(0)), "100_1", "A"),
+        weixin.payment("tx2", "u2", paid, 700, "CNY"),
+        Payment.newBuilder(weixin.payment("tx2", "u2", paid, 700, "CNY")).setUnionid(null).build());
+
+    // Then each payment converts once, attributed to her touches through the unionid
+    final CreditedTouch r1 = touch(READ, "r1", "A", "100_1", null, at(Duration.ofHours(0)), 1.0, paid);
+    final CreditedTouch c1 = touch(COUPON, "c1", "A", null, null, at(Duration.ofHours(1)), 1.0, paid);
+    final CreditedTouch r2 = touch(READ, "r2", "A", "100_1", null, at(Duration.ofHours(0)), 1.0, paid);
+    assertThat(d.conversions()).isEqualTo(Map.of(
+        "tx1", attributed(WEIXIN, "tx1", 5_000, "CNY", paid, List.of(c1), List.of(r1),
+            List.of(weighted(r1, 0.5), weighted(c1, 0.5)), List.of(weighted(r1, 0.5), weighted(c1, 0.5))),
+        "tx2", attributed(WEIXIN, "tx2", 700, "CNY", paid, List.of(r2), List.of(r2), List.of(r2), List.of(r2))));
+    // And her row has her money once; the bare copies are duplicates
+    assertThat(d.funnel()).isEqualTo(Map.of("A|2026-11-20",
+        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 2, 1, 1, Map.of("CNY", 5_000L), false)));
+    assertThat(d.ledger()).containsEntry("accepted.PAYMENT", 2L).containsEntry("duplicate.PAYMENT", 2L);
+  }
+
+  @Test
   void aPersonWithThousandsOfTouchesKeepsTheFirstAndTheMostRecentUpToTheCap() {
     // Given a bot's 3,000 reads of one article, one a minute, with a cap of 1,000 touches per person
     final FunnelConfig config = FunnelConfig.defaults(WEIXIN);
@@ -234,22 +264,22 @@ class ProducerEdgesTest {
     assertThat(d.funnel()).isEqualTo(Map.of(
         "A|2026-11-20", row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 0, 0, Map.of(), false),
         "B|2026-11-20", row(WEIXIN, "B", "2026-11-20", SHANGHAI, 1, 0, 0, Map.of(), false)));
-    assertThat(d.ledger()).containsEntry("accepted.ARTICLE", 3L);
   }
 
   @Test
-  void badCatalogRecordsAreDeadLetteredWithTheirReasonAndCounted() {
+  void badCatalogRecordsAreSkippedAndGiveNoTouchACampaign() {
     final FunnelDriver d = driver(FunnelConfig.defaults(WEIXIN));
-    final Events wechat = new Events(Ecosystem.WECHAT);
-    // Given a WeChat article, bytes that are no Avro, and an article with a 2,000-character title on weixin.content
-    d.pipe(EcoTopic.CONTENT, wechat.article("900_1", "X"));
+    // Given a WeChat article and bytes that are no Avro on weixin.content, and a valid article
+    d.pipe(EcoTopic.CONTENT, new Events(Ecosystem.WECHAT).article("900_1", "X"));
     d.pipeBytes(EcoTopic.CONTENT, "901_1".getBytes(StandardCharsets.UTF_8), new byte[] {7, 7, 7}, T0);
-    d.pipe(EcoTopic.CONTENT, Article.newBuilder(weixin.article("902_1", "Y")).setTitle("t".repeat(2_000)).build());
-    // And a valid one
     d.pipe(weixin.article("903_1", "Z"));
+    // When reads name all three
+    d.pipe(weixin.read("r1", "u1", T0, "900_1", null), weixin.read("r2", "u2", T0, "901_1", null),
+        weixin.read("r3", "u3", T0, "903_1", null));
 
-    assertThat(d.deadLetters()).extracting(DeadLetter::reason).containsExactly("WRONG_ECOSYSTEM", "UNDECODABLE", "INVALID_FIELD");
-    assertThat(d.ledger()).isEqualTo(Map.of("accepted.ARTICLE", 1L));
+    // Then only the valid article gives its read a campaign, and the processor goes on
+    assertThat(d.funnel()).isEqualTo(Map.of("Z|2026-11-20", row(WEIXIN, "Z", "2026-11-20", SHANGHAI, 1, 0, 0, Map.of(), false)));
+    assertThat(d.ledger()).isEqualTo(Map.of("accepted.READ", 3L));
   }
 
   private Article article(final String msgId, final String campaign, final Instant publishedAt) {

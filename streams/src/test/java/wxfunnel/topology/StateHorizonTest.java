@@ -57,16 +57,16 @@ class StateHorizonTest {
       assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:other-4");
       assertThat(d.personsInState()).isEqualTo(1);
       assertThat(d.<Object, Object>store("person-expiry")).hasSize(1);
-      assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:z4", "COUPON:c-z4", "PAYMENT:tx-z4");
+      assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:z4", "SCAN:s-z4", "COUPON:c-z4", "PAYMENT:tx-z4");
       assertThat(d.<String, Object>store("funnel-rows")).doesNotContainKey("A|2026-11-20");
       assertThat(d.ledger())
-          .isEqualTo(Map.of("accepted.READ", 5L, "accepted.COUPON", 3L, "accepted.PAYMENT", 4L, "late.PAYMENT", 1L));
+          .isEqualTo(Map.of("accepted.READ", 5L, "accepted.SCAN", 2L, "accepted.COUPON", 3L, "accepted.PAYMENT", 4L, "late.PAYMENT", 1L));
     }
   }
 
-  /** Another person reads, takes a coupon and pays at {@code at}: every input partition in use moves there. */
+  /** Another person reads, scans, takes a coupon and pays at {@code at}: every input partition moves there. */
   private void everyInputAt(final FunnelDriver d, final Instant at, final String n) {
-    d.pipe(weixin.read("z" + n, "other-" + n, at, "900_1", "Z"), weixin.coupon("c-z" + n, "other-" + n, at, "Z", null),
-        weixin.payment("tx-z" + n, "other-" + n, at, 100, "CNY"));
+    d.pipe(weixin.read("z" + n, "other-" + n, at, "900_1", "Z"), weixin.scan("s-z" + n, "other-" + n, at, "Z"),
+        weixin.coupon("c-z" + n, "other-" + n, at, "Z", null), weixin.payment("tx-z" + n, "other-" + n, at, 100, "CNY"));
   }
 }
