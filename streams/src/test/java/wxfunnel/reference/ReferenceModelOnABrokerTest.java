@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -68,8 +70,9 @@ class ReferenceModelOnABrokerTest {
       final Map<Ecosystem, FunnelConfig> configs = new EnumMap<>(Map.of(
           Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN),
           Ecosystem.WECHAT, FunnelConfig.defaults(Ecosystem.WECHAT).withConversionWindow(Duration.ofHours(2))));
-      final Instant start = Instant.now().minus(Duration.ofDays(2));
-      final Generator generator = new Generator(Generator.Settings.of(7, EVENTS).withStart(start)
+      // Two days ago, six hours before midnight UTC: WeChat's first cohort day ends early in the traffic.
+      final Instant start = LocalDate.now(ZoneOffset.UTC).minusDays(2).atStartOfDay(ZoneOffset.UTC).toInstant().minus(Duration.ofHours(6));
+      final Generator generator = new Generator(Generator.Settings.of(7, EVENTS).withStart(start).withPersonsPerSecond(0.8)
           .withDisorder(new Generator.Disorder(0.01, 0.3, 0.05)));
       final Map<Ecosystem, List<InputRecord>> catalog = new EnumMap<>(Ecosystem.class);
       final Map<Ecosystem, List<InputRecord>> events = new EnumMap<>(Ecosystem.class);
