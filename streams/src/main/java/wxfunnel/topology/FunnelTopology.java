@@ -165,6 +165,11 @@ public final class FunnelTopology {
         .map(topic -> names.applicationId() + "-" + names.of(topic) + "-repartition").toList();
   }
 
+  /** Whether {@code topic} is one of the repartition topics that carry person events (with their input record). */
+  static boolean carriesPersonEvents(final String topic) {
+    return topic != null && Stream.of(BY_PERSON, BY_PAYMENT, BY_PERSON_PAYMENTS).anyMatch(step -> topic.endsWith("-" + step + "-repartition"));
+  }
+
   /** A payment, or a clock of the payments' door: they go through the payments' identity step. */
   private static boolean isPayments(final PersonEvent event) {
     return event.getKind() == EventKind.PAYMENT

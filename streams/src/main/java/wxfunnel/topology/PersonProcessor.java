@@ -102,13 +102,10 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     settle(state);
     final Map<String, RowShare> before = Journeys.shares(state);
     if (verdict == PaymentVerdict.RETRACTED) {
-      // A copy with a unionid took this payment: it is a duplicate here, and leaves this person's rows.
-      tally(ACCEPTED + event.getKind(), -1);
-      tally(DUPLICATE + event.getKind(), 1);
+      // A copy with a unionid took this payment: it leaves this person's rows.
       state.setPayments(new ArrayList<>(state.getPayments().stream()
           .filter(p -> !p.getTransactionId().equals(event.getEventId())).toList()));
     } else {
-      tally(ACCEPTED + event.getKind(), 1);
       add(state, event);
     }
     state.setJourneys(Journeys.of(state, config));
@@ -121,6 +118,13 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       }
     }
     save(record.key(), state, event.getEventTime());
+    // Counted once everything succeeded: a record that fails on the way is in the DLQ, and only there.
+    if (verdict == PaymentVerdict.RETRACTED) {
+      tally(ACCEPTED + event.getKind(), -1);
+      tally(DUPLICATE + event.getKind(), 1);
+    } else {
+      tally(ACCEPTED + event.getKind(), 1);
+    }
   }
 
   /**
