@@ -49,7 +49,8 @@ public final class CommittedMetrics implements AutoCloseable {
 
   public static final int DEFAULT_TOP_CAMPAIGNS = 20;
   public static final String OTHER = "other";
-  private static final Set<String> OUTCOMES = Set.of("accepted", "duplicate", "late");
+  /** Ledger outcomes; {@code capped} counts accepted touches the cap on touches per person dropped. */
+  private static final Set<String> OUTCOMES = Set.of("accepted", "duplicate", "late", "capped");
   static final double[] TIME_TO_CONVERT_BUCKETS = {60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400,
       3 * 86_400, 7 * 86_400};
   private static final Logger log = LoggerFactory.getLogger(CommittedMetrics.class);

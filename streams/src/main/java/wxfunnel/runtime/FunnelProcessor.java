@@ -3,17 +3,9 @@ package wxfunnel.runtime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
@@ -23,9 +15,9 @@ import org.slf4j.LoggerFactory;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroSerdes;
+import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
 import wxfunnel.topology.FunnelTopology;
-import wxfunnel.topology.Input;
 import wxfunnel.topology.Names;
 import wxfunnel.topology.StreamsSettings;
 
@@ -37,7 +29,6 @@ public final class FunnelProcessor implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(FunnelProcessor.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration DESCRIBE_TIMEOUT = Duration.ofSeconds(60);
 
   private final Ecosystem ecosystem;
   private final KafkaStreams streams;
@@ -65,7 +56,7 @@ public final class FunnelProcessor implements AutoCloseable {
     final Ecosystem ecosystem = names.ecosystem();
     final Properties settings = StreamsSettings.of(names, kafka, stateDir);
     final AvroSerdes serdes = new AvroSerdes(new RegistryClient(registryUrl), true);
-    final FunnelConfig onCluster = config.withInputPartitions(inputPartitions(ecosystem, kafka));
+    final FunnelConfig onCluster = config.withInputPartitions(prepareTopics(names, kafka));
     final KafkaStreams streams = new KafkaStreams(FunnelTopology.build(names, onCluster, serdes), settings);
     streams.setUncaughtExceptionHandler(e -> {
       // Records are only committed once processed, so a replaced thread picks up where the failed one stood.
@@ -78,33 +69,21 @@ public final class FunnelProcessor implements AutoCloseable {
   }
 
   /**
-   * The partitions of the ecosystem's event topics, which must all have as many: the person step
-   * waits for a clock from each of them before it finalises anything.
+   * Reads how many partitions the ecosystem's event topics have (the person step waits for a clock
+   * from each of them before it finalises anything), and creates the processor's repartition
+   * topics with as many, served before Streams writes to them.
    */
-  private static int inputPartitions(final Ecosystem ecosystem, final Map<String, Object> kafka) {
-    final List<String> inputs = Input.ALL.stream().map(input -> input.topic().topic(ecosystem)).toList();
+  private static int prepareTopics(final Names names, final Map<String, Object> kafka) {
     final Map<String, Object> admin = new HashMap<>();
     kafka.forEach((key, value) -> {
       if (AdminClientConfig.configNames().contains(key)) {
         admin.put(key, value);
       }
     });
-    try (Admin client = Admin.create(admin)) {
-      final Map<String, TopicDescription> topics = client.describeTopics(inputs).allTopicNames().get(DESCRIBE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      final Set<Integer> counts = topics.values().stream().map(topic -> topic.partitions().size()).collect(Collectors.toSet());
-      if (counts.size() != 1) {
-        throw new IllegalStateException("the input topics of " + ecosystem + " must have the same number of partitions: "
-            + topics.values().stream().map(t -> t.name() + "=" + t.partitions().size()).sorted().toList());
-      }
-      return counts.iterator().next();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot describe the input topics of " + ecosystem + " (create them with `wxfunnel topics create`): "
-          + e.getCause().getMessage(), e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("cannot describe the input topics of " + ecosystem + " within " + DESCRIBE_TIMEOUT, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while describing the input topics of " + ecosystem, e);
+    try (TopicAdmin topics = new TopicAdmin(admin)) {
+      final int partitions = topics.inputPartitions(names.ecosystem());
+      topics.createRepartitionTopics(FunnelTopology.repartitionTopics(names), partitions);
+      return partitions;
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -96,6 +97,52 @@ public final class TopicAdmin implements AutoCloseable {
     if (!ends.isEmpty()) {
       call(admin.listOffsets(ends).all());
     }
+  }
+
+  /** How many partitions the event topics of {@code ecosystem} have: all must have as many. */
+  public int inputPartitions(final Ecosystem ecosystem) {
+    final List<String> inputs = List.of(EcoTopic.READS.topic(ecosystem), EcoTopic.SCANS.topic(ecosystem),
+        EcoTopic.COUPON_CLICKS.topic(ecosystem), EcoTopic.PAYMENTS.topic(ecosystem));
+    final Map<String, TopicDescription> topics;
+    try {
+      topics = call(admin.describeTopics(inputs).allTopicNames());
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException("cannot describe the input topics of " + ecosystem + " (create them with `wxfunnel topics create`): "
+          + e.getMessage(), e);
+    }
+    final Set<Integer> counts = topics.values().stream().map(topic -> topic.partitions().size()).collect(Collectors.toSet());
+    if (counts.size() != 1) {
+      throw new IllegalStateException("the input topics of " + ecosystem + " must have the same number of partitions: "
+          + topics.values().stream().map(t -> t.name() + "=" + t.partitions().size()).sorted().toList());
+    }
+    return counts.iterator().next();
+  }
+
+  /**
+   * Creates the repartition topics a processor writes, where missing, as Kafka Streams would
+   * ({@code delete}, kept until Streams purges them), and waits until every partition is served:
+   * Streams writes to them the moment it runs, and a first write into a partition not yet served
+   * is refused for good (see {@link #awaitServed}).
+   */
+  public void createRepartitionTopics(final List<String> names, final int partitions) {
+    final Set<String> existing = call(admin.listTopics().names());
+    final List<NewTopic> topics = names.stream()
+        .map(name -> new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+            TopicConfig.RETENTION_MS_CONFIG, "-1",
+            TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(50 << 20),
+            TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "CreateTime")))
+        .toList();
+    admin.createTopics(topics.stream().filter(topic -> !existing.contains(topic.name())).toList()).values().forEach((name, future) -> {
+      try {
+        call(future);
+      } catch (IllegalStateException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+      }
+    });
+    awaitServed(topics);
   }
 
   /**

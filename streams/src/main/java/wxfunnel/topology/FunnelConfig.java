@@ -90,10 +90,6 @@ public record FunnelConfig(
     return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, value);
   }
 
-  public FunnelConfig withMaxTouches(final int value) {
-    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, value, inputPartitions);
-  }
-
   public FunnelConfig withTimeZone(final ZoneId value) {
     return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, value, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
   }

@@ -9,7 +9,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * How far every input partition has been read, as the person step hears it: per partition and
- * input (reads, scans, coupon clicks, payments), the largest event time accepted there. The
+ * input (reads, scans, coupon clicks), the largest event time accepted there; for payments, per
+ * identity task, the smallest such clock of the payments partitions it relays
+ * ({@link PaymentIdentityProcessor}). The
  * watermark is the smallest of them. A partition not yet heard from holds it at the very
  * beginning, so a quiet partition delays finalisation and never lets state go that a record it may
  * still send needs. That holds for an input a brand does not use at all: until each partition of it

@@ -35,6 +35,7 @@ import wxfunnel.topology.Input.Problem;
 final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[], byte[], String, Routed> {
 
   static final Duration CLOCK_INTERVAL = Duration.ofSeconds(1);
+  private static final String ANNOUNCED = "announced.";
 
   private final Input<T> input;
   private final Ecosystem ecosystem;
@@ -43,7 +44,6 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
   private final String clockStore;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, Long> clock;
-  private Long announced;
 
   /** @param clockStore the task's clocks, one per input partition, keyed by input kind */
   IntakeProcessor(final Input<T> input, final Ecosystem ecosystem, final FunnelConfig config, final AvroDeserializer<T> deserializer,
@@ -69,9 +69,10 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
       reject(record, source, DlqReason.NULL_VALUE, "null value on an event topic");
       return;
     }
-    if (record.value().length > Input.MAX_RECORD_BYTES) {
-      reject(record, source, DlqReason.INVALID_FIELD, "a record of " + record.value().length + " bytes; at most "
-          + Input.MAX_RECORD_BYTES + " are accepted");
+    final int keyBytes = record.key() == null ? 0 : record.key().length;
+    if (record.value().length > Input.MAX_RECORD_BYTES || keyBytes > Input.MAX_RECORD_BYTES) {
+      reject(record, source, DlqReason.INVALID_FIELD, "a record of " + record.value().length + " bytes with a key of " + keyBytes
+          + "; at most " + Input.MAX_RECORD_BYTES + " each are accepted");
       return;
     }
     final T event;
@@ -120,10 +121,13 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
     return eventTime;
   }
 
-  /** Sends this partition's clock to every person partition, when it has moved since it was last sent. */
+  /**
+   * Sends this partition's clock to every person partition, when it has moved since it was last
+   * sent (kept in the store: a restart with nothing new to read writes nothing).
+   */
   private void announce(final long now) {
     final Long current = clock.get(input.kind().name());
-    if (current == null || current.equals(announced)) {
+    if (current == null || current.equals(clock.get(ANNOUNCED + input.kind().name()))) {
       return;
     }
     final PersonEvent tick = PersonEvent.newBuilder()
@@ -139,7 +143,7 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
         .setInputClocks(Map.of(input.kind().name(), current))
         .build();
     context.forward(new Record<String, Routed>(EventKind.CLOCK.name(), new Routed.Accepted(tick), now, new RecordHeaders()));
-    announced = current;
+    clock.put(ANNOUNCED + input.kind().name(), current);
   }
 
   private void reject(final Record<byte[], byte[]> record, final RecordMetadata source, final DlqReason reason, final String error) {

@@ -21,8 +21,8 @@ import wxfunnel.internal.PersonEvent;
  * A payment is its transaction_id (DESIGN 5a): every copy of one, under any notification id and
  * with or without a unionid, comes here, keyed by it, and this step decides which copy counts. The
  * first copy counts; a later one within the dedup horizon is a duplicate, except a copy with a
- * unionid after one without, arriving within the grace: it takes the first one's place (the first
- * one's person gives it up). Lateness is decided here too, by the copy's own input partition,
+ * unionid after one without, when both are within the grace of its partition's clock: it takes the
+ * first one's place (the first one's person gives it up). Lateness is decided here too, by the copy's own input partition,
  * after the duplicate check, as for every event. Each copy then goes to its person with the verdict.
  *
  * <p>The person step must still know how far the payments have been read: this step relays it.
@@ -30,6 +30,9 @@ import wxfunnel.internal.PersonEvent;
  * partition the smallest of them; a payment it sends later is never more than the grace behind it.
  */
 final class PaymentIdentityProcessor implements Processor<String, PersonEvent, String, PersonEvent> {
+
+  /** In the clocks store, beside the partitions' clocks: the clock last relayed, so a restart relays nothing new. */
+  private static final int ANNOUNCED = -1;
 
   private final FunnelConfig config;
   private final String copiesStore;
@@ -41,7 +44,6 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
   private KeyValueStore<Integer, Long> clocks;
   private final Map<Integer, Long> partitionClocks = new HashMap<>();
   private long relayed = Long.MIN_VALUE;
-  private Long announced;
   private long nextSweep = Long.MIN_VALUE;
 
   PaymentIdentityProcessor(final FunnelConfig config, final String copiesStore, final String expiryStore, final String clocksStore) {
@@ -58,7 +60,11 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
     this.expiry = new ExpiryIndex(context.<KeyValueStore<Bytes, byte[]>>getStateStore(expiryStore));
     this.clocks = context.getStateStore(clocksStore);
     try (KeyValueIterator<Integer, Long> saved = clocks.all()) {
-      saved.forEachRemaining(kv -> partitionClocks.put(kv.key, kv.value));
+      saved.forEachRemaining(kv -> {
+        if (kv.key != ANNOUNCED) {
+          partitionClocks.put(kv.key, kv.value);
+        }
+      });
     }
     relayed = relay();
     context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::announce);
@@ -72,32 +78,36 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
       return;
     }
     final long since = event.getSourceClock() - config.dedupHorizon().toMillis() - config.grace().toMillis();
-    final boolean late = event.getEventTime() < event.getSourceClock() - config.grace().toMillis();
+    final long onTime = event.getSourceClock() - config.grace().toMillis();
     final PaymentCopy counted = copies.get(record.key());
     if (counted != null && counted.getTime() >= since) {
-      if (!counted.getHasUnionid() && event.getHasUnionid() && !late) {
+      // Both copies within the grace: replacing one changes nothing a final row or frozen journey holds.
+      if (!counted.getHasUnionid() && event.getHasUnionid() && event.getEventTime() >= onTime && counted.getTime() >= onTime) {
         // The enriched copy decides: the first one's person gives the payment up.
         send(counted.getPerson(), event, PaymentVerdict.RETRACTED, record.timestamp());
-        count(record.key(), event, true);
+        count(record.key(), counted, event);
         event.setUpgraded(true);
         send(event.getPerson(), event, PaymentVerdict.ACCEPTED, record.timestamp());
       } else {
         send(event.getPerson(), event, PaymentVerdict.DUPLICATE, record.timestamp());
       }
-    } else if (late) {
+    } else if (event.getEventTime() < onTime) {
       send(event.getPerson(), event, PaymentVerdict.LATE, record.timestamp());
     } else {
-      count(record.key(), event, false);
+      count(record.key(), counted, event);
       send(event.getPerson(), event, PaymentVerdict.ACCEPTED, record.timestamp());
     }
   }
 
-  /** Remembers the copy that counts, as long as another copy could still be a duplicate of it. */
-  private void count(final String transactionId, final PersonEvent event, final boolean replacing) {
+  /** Remembers the copy that counts (instead of {@code before}), as long as another copy could be a duplicate of it. */
+  private void count(final String transactionId, final PaymentCopy before, final PersonEvent event) {
     copies.put(transactionId, new PaymentCopy(event.getPerson(), event.getHasUnionid(), event.getEventTime()));
-    if (!replacing) {
-      expiry.move(transactionId, 0, event.getEventTime() + config.dedupHorizon().toMillis() + config.grace().toMillis() + 1);
-    }
+    expiry.move(transactionId, before == null ? 0 : forgetAt(before.getTime()), forgetAt(event.getEventTime()));
+  }
+
+  /** When no copy of a payment of this time can be a duplicate any more: the dedup horizon and grace have passed. */
+  private long forgetAt(final long time) {
+    return time + config.dedupHorizon().toMillis() + config.grace().toMillis() + 1;
   }
 
   private void send(final String person, final PersonEvent event, final PaymentVerdict verdict, final long timestamp) {
@@ -133,7 +143,7 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
    * the very beginning): the payments are in use, and an unheard partition holds the watermark.
    */
   private void announce(final long now) {
-    if (partitionClocks.isEmpty() || Long.valueOf(relayed).equals(announced)) {
+    if (partitionClocks.isEmpty() || Long.valueOf(relayed).equals(clocks.get(ANNOUNCED))) {
       return;
     }
     final PersonEvent tick = PersonEvent.newBuilder()
@@ -149,6 +159,6 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
         .setInputClocks(Map.of(EventKind.PAYMENT.name(), relayed))
         .build();
     context.forward(new Record<>(EventKind.CLOCK.name(), tick, now, new RecordHeaders()));
-    announced = relayed;
+    clocks.put(ANNOUNCED, relayed);
   }
 }

@@ -39,6 +39,8 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   static final String DUPLICATE = "duplicate.";
   static final String LATE = "late.";
   static final String CAPPED = "capped.";
+  /** The watermark last told to the funnel rows; under the clocks' prefix, which no count is read under. */
+  private static final String ANNOUNCED = InputClocks.PREFIX + "announced";
   /** Up on a person's first save, down when the sweep removes them. */
   private static final String PERSONS_IN_STATE = FunnelTopology.PERSONS_IN_STATE;
   static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
@@ -54,7 +56,6 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private InputClocks clocks;
   private long watermark = Long.MIN_VALUE;
   private long nextSweep = Long.MIN_VALUE;
-  private long announced = Long.MIN_VALUE;
 
   /** The stores this processor uses. */
   record StoreNames(String persons, String expiry, String ledger, String catalog) {}
@@ -272,15 +273,19 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     }
   }
 
-  /** Tells every funnel-row partition the watermark, when it has moved since it was last told (they keep it). */
+  /**
+   * Tells every funnel-row partition the watermark, when it has moved since it was last told (they
+   * keep it; so does the ledger, so that a restart with nothing new to read writes nothing).
+   */
   private void announce(final long now) {
-    if (watermark == announced) {
+    final Long announced = ledger.get(ANNOUNCED);
+    if (watermark == Long.MIN_VALUE || (announced != null && announced == watermark)) {
       return;
     }
     final FunnelDelta tick = FunnelDelta.newBuilder().setCampaignId("").setCohortDay(0).setTouched(0).setCoupon(0).setPaid(0)
         .setGmv(new HashMap<>()).build();
     forward("", new Routed.Changed(stamped(tick)), now);
-    announced = watermark;
+    ledger.put(ANNOUNCED, watermark);
   }
 
   /** The delta with the watermark it was made under: the funnel rows need every person task's. */

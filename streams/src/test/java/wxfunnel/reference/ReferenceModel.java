@@ -175,8 +175,9 @@ public final class ReferenceModel {
     final Copy counted = kind.equals("PAYMENT") ? copies.get(event.id()) : null;
     if (counted != null && counted.time() >= clock - config.dedupHorizon().toMillis() - config.grace().toMillis()) {
       count("duplicate." + kind);
-      if (!counted.unionid() && event.unionid() && !late) {
-        // A copy with a unionid decides: it takes the place of the one without.
+      final long onTime = clock - config.grace().toMillis();
+      if (!counted.unionid() && event.unionid() && event.time() >= onTime && counted.time() >= onTime) {
+        // A copy with a unionid decides, when both copies are within the grace: it takes the place of the one without.
         persons.get(counted.person()).payments.removeIf(pay -> pay.transactionId().equals(event.id()));
         copies.put(event.id(), new Copy(event.person(), true, event.time()));
         accept(person, event);
@@ -216,7 +217,7 @@ public final class ReferenceModel {
     if (bytes == null) {
       return "NULL_VALUE";
     }
-    if (bytes.length > MAX_RECORD_BYTES) {
+    if (bytes.length > MAX_RECORD_BYTES || (record.key() != null && record.key().length > MAX_RECORD_BYTES)) {
       return "INVALID_FIELD";
     }
     if (bytes.length < 5 || bytes[0] != 0) {

@@ -122,24 +122,28 @@ class ReferenceModelPropertyTest {
     }
   }
 
-  /** What the tries must reach, each in a good share of them, for the comparison to mean something. */
+  /**
+   * What the tries must reach, each in a good share of them, for the comparison to mean something
+   * (seen over runs: final rows 5-7 %, paid rows 28 %, LATE 8-9 %, catalog campaigns 11 %; the bars
+   * sit below, so that chance does not fail a run, and a generator that stops making them does).
+   */
   private static void cover(final ReferenceModel.Outputs expected) {
     final var reasons = expected.deadLetters().stream().map(ReferenceModel.DeadLetter::reason).toList();
     final var rows = expected.funnel().values();
     Statistics.label("final row").collect(rows.stream().anyMatch(FunnelRow::getFinal$))
-        .coverage(c -> c.check(true).percentage(p -> p > 5));
+        .coverage(c -> c.check(true).percentage(p -> p > 2));
     Statistics.label("paid row").collect(rows.stream().anyMatch(r -> r.getPaid() > 0))
         .coverage(c -> c.check(true).percentage(p -> p > 10));
     Statistics.label("attributed").collect(expected.conversions().values().stream().anyMatch(c -> c.getStatus() == ConversionStatus.ATTRIBUTED))
         .coverage(c -> c.check(true).percentage(p -> p > 20));
-    Statistics.label("LATE").collect(reasons.contains("LATE")).coverage(c -> c.check(true).percentage(p -> p > 5));
+    Statistics.label("LATE").collect(reasons.contains("LATE")).coverage(c -> c.check(true).percentage(p -> p > 4));
     Statistics.label("INVALID_TIMESTAMP").collect(reasons.contains("INVALID_TIMESTAMP")).coverage(c -> c.check(true).percentage(p -> p > 10));
     Statistics.label("duplicate payment").collect(expected.ledger().containsKey("duplicate.PAYMENT"))
         .coverage(c -> c.check(true).percentage(p -> p > 5));
     Statistics.label("unionid race").collect(expected.conversions().keySet().stream().anyMatch(tx -> tx.startsWith("race-")))
         .coverage(c -> c.check(true).percentage(p -> p > 10));
     Statistics.label("campaign from the catalog").collect(expected.funnel().keySet().stream().anyMatch(row -> row.startsWith("K")))
-        .coverage(c -> c.check(true).percentage(p -> p > 10));
+        .coverage(c -> c.check(true).percentage(p -> p > 5));
   }
 
   /** The traffic as records on their topics, in the order they arrive, with their offsets. */
