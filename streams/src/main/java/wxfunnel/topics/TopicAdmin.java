@@ -24,6 +24,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import wxfunnel.events.Ecosystem;
 
@@ -84,8 +85,8 @@ public final class TopicAdmin implements AutoCloseable {
    * committed by the controller before its leader has the partition's log; a producer that
    * writes in that window has its first batch refused (NOT_LEADER_OR_FOLLOWER) while the next one
    * lands, and the broker then refuses the retried first batch forever (OUT_OF_ORDER_SEQUENCE_NUMBER,
-   * KAFKA-15591, fixed in Kafka 4.5). Listing offsets retries through that window and is answered
-   * by the same partition lookup a produce request uses.
+   * KAFKA-15591, fixed in Kafka 4.5). Listing offsets is answered by the same partition lookup a
+   * produce request uses; it is asked again while the topic is not yet known everywhere.
    */
   private void awaitServed(final Collection<NewTopic> topics) {
     final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
@@ -94,8 +95,17 @@ public final class TopicAdmin implements AutoCloseable {
         ends.put(new TopicPartition(topic.name(), partition), OffsetSpec.latest());
       }
     }
-    if (!ends.isEmpty()) {
-      call(admin.listOffsets(ends).all());
+    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    while (!ends.isEmpty()) {
+      try {
+        call(admin.listOffsets(ends).all());
+        return;
+      } catch (IllegalStateException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        pause();
+      }
     }
   }
 

@@ -1,6 +1,5 @@
 package wxfunnel.topology;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -48,8 +47,8 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
       // A later step failed on a re-keyed event: dead-letter the input record it came from, as it came.
       final var headers = DeadLetters.headers(DlqReason.PROCESSING_ERROR, exception.getClass().getName(),
           event.getSourceTopic(), event.getSourcePartition(), event.getSourceOffset());
-      return Response.resume(List.of(new ProducerRecord<>(deadLetterTopic, null, bytes(event.getRawKey()),
-          bytes(event.getRawValue()), headers)));
+      return Response.resume(List.of(new ProducerRecord<>(deadLetterTopic, null, DeadLetters.copyOf(event.getRawKey()),
+          DeadLetters.copyOf(event.getRawValue()), headers)));
     }
     final var headers = DeadLetters.headers(DlqReason.PROCESSING_ERROR, exception.getClass().getName(),
         context.topic(), context.partition(), context.offset());
@@ -66,14 +65,6 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
     }
   }
 
-  private static byte[] bytes(final ByteBuffer buffer) {
-    if (buffer == null) {
-      return null;
-    }
-    final byte[] copy = new byte[buffer.remaining()];
-    buffer.duplicate().get(copy);
-    return copy;
-  }
 
   private static boolean isRegistryOutage(final Throwable exception) {
     for (Throwable cause = exception; cause != null; cause = cause.getCause()) {

@@ -1,5 +1,6 @@
 package wxfunnel.topology;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -29,6 +30,16 @@ public final class DeadLetters {
         .add(SOURCE_TOPIC, bytes(topic))
         .add(SOURCE_PARTITION, bytes(Integer.toString(partition)))
         .add(SOURCE_OFFSET, bytes(Long.toString(offset)));
+  }
+
+  /** The bytes of an input record carried in a buffer, to dead-letter as they came; null stays null. */
+  static byte[] copyOf(final ByteBuffer buffer) {
+    if (buffer == null) {
+      return null;
+    }
+    final byte[] copy = new byte[buffer.remaining()];
+    buffer.duplicate().get(copy);
+    return copy;
   }
 
   private static byte[] bytes(final String text) {

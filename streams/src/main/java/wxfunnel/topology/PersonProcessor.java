@@ -1,6 +1,5 @@
 package wxfunnel.topology;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -304,7 +303,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private void rejectLate(final PersonEvent event, final long timestamp) {
     final long lateBy = event.getSourceClock() - event.getEventTime();
     context.forward(new Record<String, Routed>(null,
-        new Routed.Rejected(bytes(event.getRawKey()), bytes(event.getRawValue())), timestamp,
+        new Routed.Rejected(DeadLetters.copyOf(event.getRawKey()), DeadLetters.copyOf(event.getRawValue())), timestamp,
         DeadLetters.headers(DlqReason.LATE, "event time " + lateBy + " ms behind its input partition's clock; grace is "
             + config.grace().toMillis() + " ms", event.getSourceTopic(), event.getSourcePartition(), event.getSourceOffset())));
   }
@@ -313,12 +312,4 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     context.forward(new Record<>(key, value, timestamp, new RecordHeaders()));
   }
 
-  private static byte[] bytes(final ByteBuffer buffer) {
-    if (buffer == null) {
-      return null;
-    }
-    final byte[] copy = new byte[buffer.remaining()];
-    buffer.duplicate().get(copy);
-    return copy;
-  }
 }
