@@ -3,6 +3,7 @@ package wxfunnel.bench;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -13,6 +14,7 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.Input;
 import wxfunnel.topology.Names;
+import wxfunnel.topology.StreamsSettings;
 
 /**
  * The limit the pipeline is measured against: a Kafka Streams app that reads every input of one
@@ -46,6 +48,9 @@ final class PassThrough {
     settings.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     settings.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000L);
+    // The pipeline's producer settings, so the two are compared like for like.
+    settings.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION),
+        StreamsSettings.ONE_REQUEST_IN_FLIGHT);
     final KafkaStreams streams = new KafkaStreams(builder.build(), settings);
     streams.start();
     return streams;

@@ -3,6 +3,7 @@ package wxfunnel.topology;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
 import wxfunnel.events.Ecosystem;
@@ -12,6 +13,13 @@ import wxfunnel.topics.EcoTopic;
 public final class StreamsSettings {
 
   static final long STORE_CACHE_BYTES = 64L << 20;
+  /**
+   * With transactions v2 the broker takes only sequence 0 as a partition's first write of a
+   * transaction; while that write waits (CONCURRENT_TRANSACTIONS, the previous commit's markers not
+   * yet written), a second request in flight is refused with OUT_OF_ORDER_SEQUENCE_NUMBER and
+   * retried (KAFKA-18202). One request in flight per broker keeps the writes in order.
+   */
+  public static final int ONE_REQUEST_IN_FLIGHT = 1;
 
   private StreamsSettings() {}
 
@@ -42,6 +50,7 @@ public final class StreamsSettings {
     // The stores' write cache, shared by the instance's threads (Kafka's default is 10 MiB).
     p.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STORE_CACHE_BYTES);
     p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), ONE_REQUEST_IN_FLIGHT);
     return p;
   }
 }

@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
@@ -33,6 +34,7 @@ import wxfunnel.registry.RegistryException;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.serde.AvroSerializer;
 import wxfunnel.testing.InputProducer;
+import wxfunnel.testing.LogWatch;
 import wxfunnel.testing.ProcessorOutputs;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.TopicAdmin;
@@ -55,13 +57,15 @@ class ReferenceModelOnABrokerTest {
   private static final int BOT_READS = 3_000;
   /** Weixin's scans partition 5 hears nothing until this share of the traffic has been sent. */
   private static final double QUIET_UNTIL = 0.95;
+  /** A broker refusing a write's sequence number, or a producer told so. */
+  private static final Pattern SEQUENCE_TROUBLE = Pattern.compile("(?i)sequence");
 
   @TempDir
   Path dir;
 
   @Test
   void bothProcessorsEndWithTheReferenceModelsOutputs() throws Exception {
-    try (LocalStack stack = LocalStack.start(dir.resolve("stack"), 0, 0)) {
+    try (LogWatch log = LogWatch.open(); LocalStack stack = LocalStack.start(dir.resolve("stack"), 0, 0)) {
       try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
         topics.create(EnumSet.allOf(Ecosystem.class), PARTITIONS);
       }
@@ -146,6 +150,7 @@ class ReferenceModelOnABrokerTest {
       final ProcessorOutputs replayed = ProcessorOutputs.reference(kafka, stack.registryUrl(), new Names(Ecosystem.WEIXIN),
           dir.resolve("replay"));
       assertThat(replayed.differencesFrom(production)).isEmpty();
+      assertThat(log.matching(SEQUENCE_TROUBLE)).as("what the broker and the producers said about sequence numbers").isEmpty();
     }
   }
 
