@@ -1,7 +1,7 @@
 package wxfunnel.topology;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -23,9 +23,10 @@ import wxfunnel.serde.UndecodableRecordException;
  * before it processes any event, so a replay resolves exactly as the first run did when the
  * catalog was there before the events.
  *
- * <p>A catalog record that is not a valid Article of this ecosystem is skipped with a warning
- * naming its offset and reason: a global store has no way to the DLQ. A tombstone (an article
- * withdrawn) changes nothing: touches keep the campaign their article had.
+ * <p>A catalog record is checked like an event: one that is not a valid Article of this
+ * ecosystem becomes no version; its verdict, kept beside the articles, takes it to the DLQ with
+ * its reason ({@link CatalogVerdicts}). A tombstone (an article withdrawn) changes nothing:
+ * touches keep the campaign their article had.
  */
 final class CatalogUpdater implements Processor<byte[], byte[], Void, Void> {
 
@@ -55,22 +56,56 @@ final class CatalogUpdater implements Processor<byte[], byte[], Void, Void> {
       return;
     }
     final RecordMetadata source = context.recordMetadata().orElseThrow();
-    final Article article;
-    try {
-      article = deserializer.deserialize(source.topic(), record.value());
-    } catch (UndecodableRecordException e) {
-      skip(source, e.getMessage());
+    final Article article = decode(record, source);
+    if (article == null) {
       return;
     }
-    if (article.getEcosystem() != ecosystem) {
-      skip(source, "ecosystem " + article.getEcosystem() + " in the " + ecosystem + " catalog");
-    } else if (article.getMsgId().isBlank() || article.getMsgId().length() > Input.MAX_ID_LENGTH
-        || (article.getCampaignId() != null && article.getCampaignId().length() > Input.MAX_ID_LENGTH)) {
-      skip(source, "msg_id empty, or an id longer than " + Input.MAX_ID_LENGTH + " characters");
-    } else {
-      final String campaign = article.getCampaignId();
-      catalog.put(key(article.getMsgId(), article.getPublishedAt().toEpochMilli()), campaign == null || campaign.isBlank() ? "" : campaign);
+    final Input.Problem problem = check(article);
+    if (problem != null) {
+      reject(record, source, problem.reason(), problem.message(), record.value());
+      return;
     }
+    final String campaign = article.getCampaignId();
+    catalog.put(key(article.getMsgId(), article.getPublishedAt().toEpochMilli()), campaign == null || campaign.isBlank() ? "" : campaign);
+    catalog.put(CatalogVerdicts.key(source.partition(), source.offset()), CatalogVerdicts.accepted());
+  }
+
+  /** The article, or null when the record is rejected for its bytes (too many of them, or no Article). */
+  private Article decode(final Record<byte[], byte[]> record, final RecordMetadata source) {
+    final int keyBytes = record.key() == null ? 0 : record.key().length;
+    if (record.value().length > Input.MAX_RECORD_BYTES || keyBytes > Input.MAX_RECORD_BYTES) {
+      reject(record, source, DlqReason.INVALID_FIELD, "a record of " + record.value().length + " bytes with a key of " + keyBytes
+          + "; at most " + Input.MAX_RECORD_BYTES + " each are accepted (its bytes are not kept)", null);
+      return null;
+    }
+    try {
+      return deserializer.deserialize(source.topic(), record.value());
+    } catch (UndecodableRecordException e) {
+      reject(record, source, IntakeProcessor.reason(e.problem()), e.getMessage(), record.value());
+      return null;
+    }
+  }
+
+  private Input.Problem check(final Article article) {
+    if (article.getEcosystem() != ecosystem) {
+      return new Input.Problem(DlqReason.WRONG_ECOSYSTEM, "ecosystem " + article.getEcosystem() + " in the " + ecosystem + " catalog");
+    }
+    if (article.getMsgId().isBlank()) {
+      return new Input.Problem(DlqReason.MISSING_FIELD, "msg_id is empty");
+    }
+    if (Stream.of(article.getMsgId(), article.getAccountId(), article.getCampaignId())
+        .anyMatch(id -> id != null && id.length() > Input.MAX_ID_LENGTH)) {
+      return new Input.Problem(DlqReason.INVALID_FIELD, "an id is longer than " + Input.MAX_ID_LENGTH + " characters");
+    }
+    return article.getTitle().length() > Input.MAX_TEXT_LENGTH
+        ? new Input.Problem(DlqReason.INVALID_FIELD, "title is longer than " + Input.MAX_TEXT_LENGTH + " characters") : null;
+  }
+
+  private void reject(final Record<byte[], byte[]> record, final RecordMetadata source, final DlqReason reason, final String error,
+      final byte[] value) {
+    catalog.put(CatalogVerdicts.key(source.partition(), source.offset()),
+        CatalogVerdicts.rejected(reason, error, source.topic(), record.timestamp(), value == null ? null : record.key(), value));
+    log.warn("rejected catalog record {}-{}@{} ({}): {}", source.topic(), source.partition(), source.offset(), reason, error);
   }
 
   /** The campaign of {@code msgId} as published at or before {@code time}; null for none. */
@@ -84,9 +119,5 @@ final class CatalogUpdater implements Processor<byte[], byte[], Void, Void> {
   /** An article's version: its msg_id, then its publication time in digits that sort as they count. */
   private static String key(final String msgId, final long publishedAt) {
     return msgId + '\u0000' + String.format(Locale.ROOT, "%019d", Math.max(0, publishedAt));
-  }
-
-  private static void skip(final RecordMetadata source, final String why) {
-    log.warn("skipped catalog record {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), why);
   }
 }

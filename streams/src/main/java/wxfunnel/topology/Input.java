@@ -49,9 +49,10 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
     }
   }
 
-  /** DESIGN 5a: ids at most 256 characters, {@code attach} 127 bytes (WeChat Pay's own limit). */
+  /** DESIGN 5a: ids at most 256 characters, {@code attach} 127 bytes (WeChat Pay's own limit), free text 1,024 characters. */
   static final int MAX_ID_LENGTH = 256;
   static final int MAX_ATTACH_BYTES = 127;
+  static final int MAX_TEXT_LENGTH = 1024;
   /**
    * A record this large cannot be a real event (they are under 2 KiB): it would carry megabytes
    * of fields the schema does not know through the repartition topic.
@@ -61,7 +62,7 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
   static final Input<ArticleRead> READS = new Input<>(EventKind.READ, EcoTopic.READS, ArticleRead.class,
-      (e, c) -> firstOf(required("msg_id", e.getMsgId()), required("account_id", e.getAccountId()), optional("campaign_id", e.getCampaignId())),
+      (e, c) -> firstOf(required("msg_id", e.getMsgId()), required("account_id", e.getAccountId())),
       (e, into) -> into.setCampaignId(blankToNull(e.getCampaignId())).setMsgId(e.getMsgId()));
 
   static final Input<QrScan> SCANS = new Input<>(EventKind.SCAN, EcoTopic.SCANS, QrScan.class,
@@ -70,7 +71,7 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
       (e, into) -> into.setCampaignId(e.getSceneStr()).setSceneStr(e.getSceneStr()));
 
   static final Input<CouponClick> COUPON_CLICKS = new Input<>(EventKind.COUPON, EcoTopic.COUPON_CLICKS, CouponClick.class,
-      (e, c) -> firstOf(required("card_id", e.getCardId()), optional("outer_str", e.getOuterStr()), optional("msg_id", e.getMsgId())),
+      (e, c) -> required("card_id", e.getCardId()),
       (e, into) -> into.setCampaignId(blankToNull(e.getOuterStr())).setMsgId(blankToNull(e.getMsgId())));
 
   static final Input<Payment> PAYMENTS = new Input<>(EventKind.PAYMENT, EcoTopic.PAYMENTS, Payment.class,
@@ -101,15 +102,16 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
   }
 
   /**
-   * The checks every event gets, then the input's own. Each depends on the record alone (its
-   * bytes and its Kafka timestamp), so a replay decides exactly as the first run did.
+   * The checks every event gets, then the input's own; a common id missing is found before any
+   * id too long. Each depends on the record alone (its bytes and its Kafka timestamp), so a replay
+   * decides exactly as the first run did.
    */
   Problem check(final T event, final Common common, final Ecosystem expected, final FunnelConfig config, final long recordTimestamp) {
     if (common.ecosystem() != expected) {
       return new Problem(DlqReason.WRONG_ECOSYSTEM, "ecosystem " + common.ecosystem() + " on a " + topic.topic(expected) + " topic");
     }
     final Problem problem = firstOf(required("event_id", common.eventId()), required("app_id", common.appId()),
-        required("openid", common.openid()), optional("unionid", common.unionid()), idsWithinLimit(event));
+        required("openid", common.openid()), idsWithinLimit(event));
     if (problem != null) {
       return problem;
     }
@@ -135,16 +137,7 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
   }
 
   private static Problem required(final String field, final String value) {
-    if (value == null || value.isBlank()) {
-      return new Problem(DlqReason.MISSING_FIELD, field + " is empty");
-    }
-    return optional(field, value);
-  }
-
-  private static Problem optional(final String field, final String value) {
-    return value != null && value.length() > MAX_ID_LENGTH
-        ? new Problem(DlqReason.INVALID_FIELD, field + " is longer than " + MAX_ID_LENGTH + " characters")
-        : null;
+    return value == null || value.isBlank() ? new Problem(DlqReason.MISSING_FIELD, field + " is empty") : null;
   }
 
   private static Problem firstOf(final Problem... problems) {

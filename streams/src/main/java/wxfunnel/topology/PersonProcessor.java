@@ -75,6 +75,11 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     this.clocks = new InputClocks(config.inputPartitions(), ledger);
     this.watermark = clocks.watermark();
     context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::announce);
+    if (context.taskId().partition() == 0) {
+      // One task audits the catalog's verdicts: its accepted records counted, its rejected ones dead-lettered.
+      context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME,
+          now -> CatalogVerdicts.audit(catalog, ledger, context::forward));
+    }
   }
 
   @Override

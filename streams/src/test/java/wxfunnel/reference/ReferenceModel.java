@@ -60,6 +60,7 @@ public final class ReferenceModel {
 
   // Field limits (DESIGN 5a).
   private static final int MAX_ID = 256;
+  private static final int MAX_TEXT = 1024;
   private static final int MAX_ATTACH_BYTES = 127;
   private static final int MAX_RECORD_BYTES = 64 << 10;
 
@@ -198,17 +199,35 @@ public final class ReferenceModel {
 
   /**
    * The catalog is read whole before the events; each version of an article counts from its
-   * publication. What is not a valid article of this ecosystem is skipped; a tombstone changes nothing.
+   * publication. A catalog record is checked like an event and counted: a valid article of the
+   * ecosystem adds a version; anything else is dead-lettered. A tombstone (an article withdrawn)
+   * changes nothing.
    */
   private void takeArticle(final InputRecord record) {
-    if (record.value() == null || !(decode(record, Article.class) instanceof Article article)) {
+    if (record.value() == null) {
       return;
     }
-    if (article.getEcosystem() == ecosystem && !blank(article.getMsgId()) && !tooLong(article.getMsgId())
-        && !tooLong(article.getCampaignId())) {
-      catalog.computeIfAbsent(article.getMsgId(), m -> new TreeMap<>())
-          .put(article.getPublishedAt().toEpochMilli(), blank(article.getCampaignId()) ? "" : article.getCampaignId());
+    final Object decoded = decode(record, Article.class);
+    final String problem = decoded instanceof String reason ? reason : articleProblem((Article) decoded);
+    if (problem != null) {
+      deadLetter(problem, record);
+      return;
     }
+    final Article article = (Article) decoded;
+    count("accepted.ARTICLE");
+    catalog.computeIfAbsent(article.getMsgId(), m -> new TreeMap<>())
+        .put(article.getPublishedAt().toEpochMilli(), blank(article.getCampaignId()) ? "" : article.getCampaignId());
+  }
+
+  private String articleProblem(final Article article) {
+    if (article.getEcosystem() != ecosystem) {
+      return "WRONG_ECOSYSTEM";
+    }
+    if (blank(article.getMsgId())) {
+      return "MISSING_FIELD";
+    }
+    return tooLong(article.getMsgId()) || tooLong(article.getAccountId()) || tooLong(article.getCampaignId())
+        || article.getTitle().length() > MAX_TEXT ? "INVALID_FIELD" : null;
   }
 
   /** The decoded record, or the dead-letter reason of bytes that are not one. */

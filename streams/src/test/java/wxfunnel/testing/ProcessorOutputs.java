@@ -55,7 +55,7 @@ public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, 
     final Map<String, Long> latestCounts = new TreeMap<>();
     final LongDeserializer longs = new LongDeserializer();
     for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(kafka, List.of(FunnelTopology.ledgerChangelog(names)))) {
-      if (!record.key().startsWith("clock.") && !record.key().equals(FunnelTopology.PERSONS_IN_STATE)) {
+      if (!FunnelTopology.isBookkeeping(record.key())) {
         latestCounts.put(record.partition() + "/" + record.key(), longs.deserialize("", record.value()));
       }
     }

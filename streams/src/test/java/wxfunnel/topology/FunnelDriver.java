@@ -171,10 +171,10 @@ final class FunnelDriver implements AutoCloseable {
     return entries;
   }
 
-  /** The ledger's counts of outcomes (without the processor's saved clocks and its count of persons in state). */
+  /** The ledger's counts of outcomes, without the processor's bookkeeping. */
   Map<String, Long> ledger() {
     final Map<String, Long> counts = new TreeMap<>(this.<String, Long>store("ledger"));
-    counts.keySet().removeIf(key -> key.startsWith(InputClocks.PREFIX) || key.equals(FunnelTopology.PERSONS_IN_STATE));
+    counts.keySet().removeIf(FunnelTopology::isBookkeeping);
     return counts;
   }
 

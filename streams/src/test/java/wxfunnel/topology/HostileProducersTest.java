@@ -64,13 +64,13 @@ class HostileProducersTest {
               dir.resolve("state"));
           Admin admin = Admin.create(kafka)) {
         processor.awaitRunning(Duration.ofMinutes(1));
-        // 1. The catalog: an article, the other ecosystem's article, and bytes that are no Avro (skipped, not dead-lettered).
+        // 1. The catalog: the other ecosystem's article, bytes naming a schema id nobody registered, and an article.
         final String content = names.topic(EcoTopic.CONTENT);
-        producer.send(content, 0, bytes("100_1"), avro.serialize(content, weixin.article("100_1", "A")), now.toEpochMilli());
         final Article foreign = new Events(Ecosystem.WECHAT).article("900_1", "X");
         producer.send(content, 0, bytes("900_1"), avro.serialize(content, foreign), now.toEpochMilli());
         producer.send(content, 0, bytes("901_1"), new byte[] {0, 0, 0, 3, (byte) 0xE7, 1}, now.toEpochMilli());
-        producer.flush();
+        producer.send(content, 0, bytes("100_1"), avro.serialize(content, weixin.article("100_1", "A")), now.toEpochMilli());
+        expect(hostile, producer.flush(), "WRONG_ECOSYSTEM", "UNKNOWN_SCHEMA");
 
         // 2. Payments stamped now whose event times lie 5 min 1 s, 1 h and 23 h ahead, and one with a 900 KiB attach.
         final String payments = names.topic(EcoTopic.PAYMENTS);
@@ -111,7 +111,7 @@ class HostileProducersTest {
             .allSatisfy((tx, conversion) -> assertThat(conversion.getAttributions().get(0).getTouches()).hasSize(1));
         // And every hostile record is in the DLQ with its reason, and nothing else is
         assertThat(outputs.deadLetters()).isEqualTo(hostile);
-        assertThat(outputs.ledger()).containsEntry("accepted.READ", (long) BOT_READS + PERSONS_AFTER)
+        assertThat(outputs.ledger()).containsEntry("accepted.ARTICLE", 1L).containsEntry("accepted.READ", (long) BOT_READS + PERSONS_AFTER)
             .containsEntry("capped.READ", (long) BOT_READS - FunnelConfig.DEFAULT_MAX_TOUCHES);
         assertThat(processor.isRunning()).isTrue();
       }

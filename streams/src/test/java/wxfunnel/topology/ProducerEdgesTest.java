@@ -26,6 +26,7 @@ import wxfunnel.events.ModelAttribution;
 import wxfunnel.events.Payment;
 import wxfunnel.events.QrScan;
 import wxfunnel.internal.PersonState;
+import wxfunnel.reference.ReferenceModel;
 import wxfunnel.testing.FreshRegistry;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.FunnelDriver.DeadLetter;
@@ -249,6 +250,16 @@ class ProducerEdgesTest {
   }
 
   @Test
+  void anEmptyRequiredIdIsMissingEvenWhenAnotherIdIsTooLong() {
+    final FunnelDriver d = driver(FunnelConfig.defaults(WEIXIN));
+    // Given a payment whose notification id is 300 characters and whose app id is empty
+    d.pipe(Payment.newBuilder(weixin.payment("tx1", "u1", T0, 100, "CNY")).setEventId("n".repeat(300)).setAppId("").build());
+
+    // Then it lacks a required field first, whichever id comes first in the record
+    assertThat(d.deadLetters()).extracting(DeadLetter::reason).containsExactly("MISSING_FIELD");
+  }
+
+  @Test
   void aTouchTakesTheCampaignOfItsArticleAsPublishedAtTheTouchNeverALaterVersion() {
     final FunnelDriver d = driver(FunnelConfig.defaults(WEIXIN));
     // Given article 100_1 in campaign A from 09:00, and in campaign B from 12:00 (republished)
@@ -267,19 +278,29 @@ class ProducerEdgesTest {
   }
 
   @Test
-  void badCatalogRecordsAreSkippedAndGiveNoTouchACampaign() {
+  void badCatalogRecordsAreDeadLetteredWithTheirReasonsAndGiveNoTouchACampaign() {
     final FunnelDriver d = driver(FunnelConfig.defaults(WEIXIN));
-    // Given a WeChat article and bytes that are no Avro on weixin.content, and a valid article
+    // Given on weixin.content a WeChat article, bytes that are no Avro, an article without a
+    // msg_id, one with a title of 1,025 characters, and a valid article
     d.pipe(EcoTopic.CONTENT, new Events(Ecosystem.WECHAT).article("900_1", "X"));
     d.pipeBytes(EcoTopic.CONTENT, "901_1".getBytes(StandardCharsets.UTF_8), new byte[] {7, 7, 7}, T0);
+    d.pipe(EcoTopic.CONTENT, weixin.article(" ", "Y"));
+    d.pipe(EcoTopic.CONTENT, Article.newBuilder(weixin.article("902_1", "Y")).setTitle("t".repeat(1025)).build());
     d.pipe(weixin.article("903_1", "Z"));
-    // When reads name all three
+    // When reads name them
     d.pipe(weixin.read("r1", "u1", T0, "900_1", null), weixin.read("r2", "u2", T0, "901_1", null),
-        weixin.read("r3", "u3", T0, "903_1", null));
+        weixin.read("r3", "u3", T0, "902_1", null), weixin.read("r4", "u4", T0, "903_1", null));
 
-    // Then only the valid article gives its read a campaign, and the processor goes on
+    // Then each bad record is in the DLQ with its reason and its place, the valid one is counted,
+    // only it gives its read a campaign, and the processor goes on
+    final String content = d.names.topic(EcoTopic.CONTENT);
+    assertThat(d.deadLetterSources()).containsExactlyInAnyOrder(
+        new ReferenceModel.DeadLetter("WRONG_ECOSYSTEM", content, 0, 0),
+        new ReferenceModel.DeadLetter("UNDECODABLE", content, 0, 1),
+        new ReferenceModel.DeadLetter("MISSING_FIELD", content, 0, 2),
+        new ReferenceModel.DeadLetter("INVALID_FIELD", content, 0, 3));
     assertThat(d.funnel()).isEqualTo(Map.of("Z|2026-11-20", row(WEIXIN, "Z", "2026-11-20", SHANGHAI, 1, 0, 0, Map.of(), false)));
-    assertThat(d.ledger()).isEqualTo(Map.of("accepted.READ", 3L));
+    assertThat(d.ledger()).isEqualTo(Map.of("accepted.ARTICLE", 1L, "accepted.READ", 4L));
   }
 
   private Article article(final String msgId, final String campaign, final Instant publishedAt) {

@@ -44,9 +44,9 @@ import wxfunnel.topics.EcoTopic;
  * The real topology against the reference model, on the disorder real producers make: records
  * shuffled within and beyond the grace, exact duplicates, payments retried under new
  * notification ids, events stamped ahead of their records, articles published before and after
- * the reads that name them, bad catalog records, garbage, the other ecosystem's records, short
- * conversion windows and a reporting zone crossing a DST change. Every output key, dead letter
- * and ledger count must be the model's.
+ * the reads that name them, bad catalog records, garbage, ids empty or too long, the other
+ * ecosystem's records, short conversion windows and a reporting zone crossing a DST change.
+ * Every output key, dead letter and ledger count must be the model's.
  */
 class ReferenceModelPropertyTest {
 
@@ -137,6 +137,10 @@ class ReferenceModelPropertyTest {
     Statistics.label("attributed").collect(expected.conversions().values().stream().anyMatch(c -> c.getStatus() == ConversionStatus.ATTRIBUTED))
         .coverage(c -> c.check(true).percentage(p -> p > 20));
     Statistics.label("LATE").collect(reasons.contains("LATE")).coverage(c -> c.check(true).percentage(p -> p > 4));
+    Statistics.label("MISSING_FIELD").collect(reasons.contains("MISSING_FIELD")).coverage(c -> c.check(true).percentage(p -> p > 5));
+    Statistics.label("INVALID_FIELD").collect(reasons.contains("INVALID_FIELD")).coverage(c -> c.check(true).percentage(p -> p > 5));
+    Statistics.label("catalog dead letter").collect(expected.deadLetters().stream().anyMatch(d -> d.topic().endsWith(".content")))
+        .coverage(c -> c.check(true).percentage(p -> p > 3));
     Statistics.label("INVALID_TIMESTAMP").collect(reasons.contains("INVALID_TIMESTAMP")).coverage(c -> c.check(true).percentage(p -> p > 10));
     Statistics.label("duplicate payment").collect(expected.ledger().containsKey("duplicate.PAYMENT"))
         .coverage(c -> c.check(true).percentage(p -> p > 5));
@@ -187,12 +191,13 @@ class ReferenceModelPropertyTest {
         case 5 -> sent.isEmpty() ? null : sent.get(sent.size() - 1);
         case 6 -> Article.newBuilder(weixin.article("m" + s.campaign(), s.person() == 3 ? null : "K" + s.person()))
             .setPublishedAt(at).build();
-        case 7 -> wechat.read(id, person, at, "m0", "A");
+        case 7 -> s.minute() % 2 == 0 ? wechat.read(id, person, at, "m0", "A") : wechat.article("m0", "X");
+        case 8 -> s.person() % 2 == 0 ? null : damaged(weixin, s, id, person, at);
         case BARE_PAYMENT -> Payment.newBuilder(racedPayment(weixin, s, at)).setUnionid(null).build();
         case ENRICHED_PAYMENT -> racedPayment(weixin, s, at);
         default -> null;
       };
-      final EcoTopic topic = event == null ? EcoTopic.values()[s.person() % 5] : topicOf(event);
+      final EcoTopic topic = event == null ? EcoTopic.values()[(s.person() + s.minute()) % 5] : topicOf(event);
       final byte[] value = event == null ? new byte[] {1, (byte) i} : d.bytesOf(topic, event);
       final long timestamp = at.minusSeconds(s.aheadSeconds()).toEpochMilli();
       final long offset = offsets.merge(topic, 1L, Long::sum) - 1;
@@ -202,6 +207,26 @@ class ReferenceModelPropertyTest {
       }
     }
     return records;
+  }
+
+  /** An event a careless producer sends: ids empty or too long, one of them or several at once. */
+  private static SpecificRecord damaged(final Events weixin, final Spec s, final String id, final String person, final Instant at) {
+    final ArticleRead read = weixin.read(id, person, at, "m" + s.campaign(), null);
+    switch (s.delaySeconds() % 4) {
+      case 0 -> read.setEventId("n".repeat(300));
+      case 1 -> {
+        read.setEventId("n".repeat(300));
+        read.setAppId("");
+      }
+      case 2 -> {
+        read.setOpenid("o".repeat(300));
+        read.setMsgId(" ");
+      }
+      default -> {
+        return Payment.newBuilder(weixin.payment("tx" + id, person, at, 100, "CNY")).setTransactionId("").build();
+      }
+    }
+    return read;
   }
 
   /** Person p3 has no unionid: her touches and her payments are apart (different apps). */
