@@ -48,7 +48,7 @@ final class FunnelOptions {
   int maxTouches;
 
   @Option(names = "--model", paramLabel = "MODEL", defaultValue = "LAST_TOUCH",
-      description = "Attribution model of the default view: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); every model is always in the output.")
+      description = "Attribution model of the time-to-convert histogram: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); every model is always in the conversions.")
   AttributionModel model;
 
   FunnelConfig config(final Ecosystem ecosystem) {

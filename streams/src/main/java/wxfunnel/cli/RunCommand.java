@@ -74,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
       // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
       metrics.watch(processor);
       running.closeOnStop(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)),
-          metrics.registry(), topCampaigns));
+          metrics.registry(), topCampaigns, funnel.config(eco).model()));
       System.out.println(EcoTopic.prefix(eco) + " processor running; metrics at " + metrics.url() + "/metrics");
     }
     running.await();

@@ -88,7 +88,8 @@ public final class Demo {
             // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
             metrics.watch(processor);
             business.add(CommittedMetrics.start(processor.ecosystem(), stack.kafka().clientConfig(),
-                new RegistryClient(stack.registryUrl()), metrics.registry(), CommittedMetrics.DEFAULT_TOP_CAMPAIGNS));
+                new RegistryClient(stack.registryUrl()), metrics.registry(), CommittedMetrics.DEFAULT_TOP_CAMPAIGNS,
+                options.semantics().apply(processor.ecosystem()).model()));
           }
           out.println("metrics=" + metrics.url() + "/metrics health=" + metrics.url() + "/health");
           final Summary summary = play(options, stack, began, stop);

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tags;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.CreditedTouch;
 import wxfunnel.events.Ecosystem;
@@ -57,10 +59,14 @@ public final class CommittedMetrics implements AutoCloseable {
   private static final Duration PUBLISH_EVERY = Duration.ofSeconds(1);
 
   /** What the metrics keep of a conversion: enough to take it back out when it is revised. */
-  private record Facts(String status, Map<String, Map<String, Double>> creditByModel, double lastTouchSeconds) {}
+  private record Facts(String status, Map<String, Map<String, Double>> creditByModel, List<Credit> timeToConvert) {}
+
+  /** A credited touch under the histogram's model: how long before the payment it came, and its weight. */
+  record Credit(double seconds, double weight) {}
 
   private final String ecosystem;
   private final int topCampaigns;
+  private final AttributionModel model;
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroDeserializer<Conversion> conversions;
   private final AvroDeserializer<FunnelRow> rows;
@@ -84,9 +90,10 @@ public final class CommittedMetrics implements AutoCloseable {
   private volatile boolean closing;
 
   private CommittedMetrics(final Ecosystem ecosystem, final Map<String, Object> kafka, final RegistryClient registry,
-      final MeterRegistry meters, final int topCampaigns) {
+      final MeterRegistry meters, final int topCampaigns, final AttributionModel model) {
     this.ecosystem = EcoTopic.prefix(ecosystem);
     this.topCampaigns = topCampaigns;
+    this.model = model;
     final Map<String, Object> config = new HashMap<>(kafka);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -102,7 +109,7 @@ public final class CommittedMetrics implements AutoCloseable {
     // Cumulative bucket counts by le, as histogram_quantile() reads them; gauges, since a revised
     // conversion moves between buckets.
     this.timeToConvert = gauge(meters, "wxfunnel.time.to.convert.seconds",
-        "Payments whose last touch came at most le seconds before them (cumulative histogram buckets)");
+        "Payments' credit under the --model attribution model whose touch came at most le seconds before them (cumulative histogram buckets)");
     this.deadLetterRecords = gauge(meters, "wxfunnel.dlq.records", "Records in the dead-letter queue, by reason");
     this.events = gauge(meters, "wxfunnel.events", "Valid input events, by type and outcome (accepted, duplicate, late)");
     Gauge.builder("wxfunnel.state.persons", personsInState, AtomicLong::get)
@@ -115,10 +122,13 @@ public final class CommittedMetrics implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
-  /** Starts following the committed outputs of {@code ecosystem}. */
+  /**
+   * Starts following the committed outputs of {@code ecosystem}; {@code model} is the attribution
+   * model of the time-to-convert histogram.
+   */
   public static CommittedMetrics start(final Ecosystem ecosystem, final Map<String, Object> kafka, final RegistryClient registry,
-      final MeterRegistry meters, final int topCampaigns) {
-    final CommittedMetrics metrics = new CommittedMetrics(ecosystem, kafka, registry, meters, topCampaigns);
+      final MeterRegistry meters, final int topCampaigns, final AttributionModel model) {
+    final CommittedMetrics metrics = new CommittedMetrics(ecosystem, kafka, registry, meters, topCampaigns, model);
     metrics.thread.start();
     return metrics;
   }
@@ -170,7 +180,7 @@ public final class CommittedMetrics implements AutoCloseable {
     }
     lastOutputMillis.set(System.currentTimeMillis());
     if (topic.endsWith(".conversions")) {
-      facts.put(record.key(), facts(conversions.deserialize(topic, record.value())));
+      facts.put(record.key(), facts(conversions.deserialize(topic, record.value()), model));
     } else if (topic.endsWith(".funnel")) {
       if (record.value() == null) {
         funnel.remove(record.key());
@@ -183,19 +193,42 @@ public final class CommittedMetrics implements AutoCloseable {
     }
   }
 
-  private static Facts facts(final Conversion conversion) {
+  private static Facts facts(final Conversion conversion, final AttributionModel model) {
     final Map<String, Map<String, Double>> credit = new TreeMap<>();
-    double lastTouch = -1;
     for (final ModelAttribution attribution : conversion.getAttributions()) {
       final Map<String, Double> byCampaign = credit.computeIfAbsent(attribution.getModel().name(), k -> new TreeMap<>());
       for (final CreditedTouch touch : attribution.getTouches()) {
         byCampaign.merge(touch.getCampaignId() == null ? "none" : touch.getCampaignId(), touch.getWeight(), Double::sum);
-        if (attribution.getModel().name().equals("LAST_TOUCH")) {
-          lastTouch = touch.getTimeToConvertMs() / 1000.0;
-        }
       }
     }
-    return new Facts(conversion.getStatus().name(), credit, lastTouch);
+    return new Facts(conversion.getStatus().name(), credit, credits(conversion, model));
+  }
+
+  /** The touches {@code model} credits for {@code conversion}: none when it is unattributed. */
+  static List<Credit> credits(final Conversion conversion, final AttributionModel model) {
+    return conversion.getAttributions().stream().filter(attribution -> attribution.getModel() == model)
+        .flatMap(attribution -> attribution.getTouches().stream())
+        .map(touch -> new Credit(touch.getTimeToConvertMs() / 1000.0, touch.getWeight())).toList();
+  }
+
+  /**
+   * The cumulative histogram of the credits: per bucket of {@link #TIME_TO_CONVERT_BUCKETS}, then
+   * +Inf, the weight of the touches that came at most that many seconds before their payment.
+   * Each conversion's weights add up to 1, so +Inf counts the attributed conversions.
+   */
+  static double[] cumulative(final Collection<List<Credit>> conversions) {
+    final double[] buckets = new double[TIME_TO_CONVERT_BUCKETS.length + 1];
+    for (final List<Credit> credits : conversions) {
+      for (final Credit credit : credits) {
+        for (int i = 0; i < TIME_TO_CONVERT_BUCKETS.length; i++) {
+          if (credit.seconds() <= TIME_TO_CONVERT_BUCKETS[i]) {
+            buckets[i] += credit.weight();
+          }
+        }
+        buckets[TIME_TO_CONVERT_BUCKETS.length] += credit.weight();
+      }
+    }
+    return buckets;
   }
 
   /** Re-publishes every gauge from the current committed view. */
@@ -215,20 +248,12 @@ public final class CommittedMetrics implements AutoCloseable {
 
     final Map<List<String>, Double> statuses = new TreeMap<>(Comparator.comparing(Object::toString));
     final Map<List<String>, Double> credit = new TreeMap<>(Comparator.comparing(Object::toString));
-    final double[] buckets = new double[TIME_TO_CONVERT_BUCKETS.length + 1];
     for (final Facts f : facts.values()) {
       statuses.merge(List.of(f.status()), 1.0, Double::sum);
-      f.creditByModel().forEach((model, byCampaign) -> byCampaign.forEach((campaign, weight) ->
-          credit.merge(List.of(model.toLowerCase(Locale.ROOT), label(campaign, top)), weight, Double::sum)));
-      if (f.lastTouchSeconds() >= 0) {
-        for (int i = 0; i < TIME_TO_CONVERT_BUCKETS.length; i++) {
-          if (f.lastTouchSeconds() <= TIME_TO_CONVERT_BUCKETS[i]) {
-            buckets[i]++;
-          }
-        }
-        buckets[TIME_TO_CONVERT_BUCKETS.length]++;
-      }
+      f.creditByModel().forEach((modelName, byCampaign) -> byCampaign.forEach((campaign, weight) ->
+          credit.merge(List.of(modelName.toLowerCase(Locale.ROOT), label(campaign, top)), weight, Double::sum)));
     }
+    final double[] buckets = cumulative(facts.values().stream().map(Facts::timeToConvert).toList());
     conversionsByStatus.register(rows(statuses, "status"), true);
     attributed.register(rows(credit, "model", "campaign"), true);
     final List<MultiGauge.Row<?>> histogram = new ArrayList<>();

@@ -1,0 +1,79 @@
+package wxfunnel.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import wxfunnel.events.AttributionModel;
+import wxfunnel.events.Conversion;
+import wxfunnel.events.ConversionStatus;
+import wxfunnel.events.CreditedTouch;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.events.ModelAttribution;
+import wxfunnel.events.TouchType;
+
+/**
+ * The time-to-convert histogram follows {@code --model}, worked out by hand on one payment whose
+ * read came 70 min before it, its scan 20 min before and its coupon 30 s before.
+ */
+class TimeToConvertTest {
+
+  private static final Instant PAID = Instant.parse("2026-11-20T10:00:00Z");
+  /** The buckets' bounds, in seconds: 60, 300, 900, 1800, 3600, 3 h, 6 h, 12 h, 1 d, 3 d, 7 d, then +Inf. */
+  private static final int BUCKETS = 12;
+
+  private final CreditedTouch read = touch(TouchType.READ, "r1", Duration.ofMinutes(70), 0);
+  private final CreditedTouch scan = touch(TouchType.SCAN, "s1", Duration.ofMinutes(20), 0);
+  private final CreditedTouch coupon = touch(TouchType.COUPON, "c1", Duration.ofSeconds(30), 0);
+  private final Conversion conversion = Conversion.newBuilder()
+      .setTransactionId("tx1").setEcosystem(Ecosystem.WEIXIN).setAmount(100).setCurrency("CNY").setPaidAt(PAID)
+      .setStatus(ConversionStatus.ATTRIBUTED).setUnattributedReason(null).setTouchesNotConsidered(0)
+      .setAttributions(List.of(
+          attribution(AttributionModel.LAST_TOUCH, weighted(coupon, 1)),
+          attribution(AttributionModel.FIRST_TOUCH, weighted(read, 1)),
+          attribution(AttributionModel.LINEAR, weighted(read, 1.0 / 3), weighted(scan, 1.0 / 3), weighted(coupon, 1.0 / 3)),
+          attribution(AttributionModel.POSITION_BASED, weighted(read, 0.4), weighted(scan, 0.2), weighted(coupon, 0.4))))
+      .build();
+
+  @Test
+  void lastTouchCountsThePaymentOnceAtItsLastTouch() {
+    assertThat(histogram(AttributionModel.LAST_TOUCH)).containsExactly(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+  }
+
+  @Test
+  void firstTouchCountsItAtItsFirstTouch() {
+    assertThat(histogram(AttributionModel.FIRST_TOUCH)).containsExactly(0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1);
+  }
+
+  @Test
+  void multiTouchModelsSpreadItsCreditOverTheTouchesByTheirWeights() {
+    // 30 s: the coupon; 20 min (1,200 s): the scan; 70 min (4,200 s): the read
+    assertThat(histogram(AttributionModel.POSITION_BASED))
+        .containsExactly(new double[] {0.4, 0.4, 0.4, 0.6, 0.6, 1, 1, 1, 1, 1, 1, 1}, within(1e-12));
+    final double third = 1.0 / 3;
+    assertThat(histogram(AttributionModel.LINEAR))
+        .containsExactly(new double[] {third, third, third, 2 * third, 2 * third, 1, 1, 1, 1, 1, 1, 1}, within(1e-12));
+  }
+
+  private double[] histogram(final AttributionModel model) {
+    final double[] buckets = CommittedMetrics.cumulative(List.of(CommittedMetrics.credits(conversion, model)));
+    assertThat(buckets).hasSize(BUCKETS);
+    return buckets;
+  }
+
+  private static CreditedTouch touch(final TouchType type, final String id, final Duration before, final double weight) {
+    return CreditedTouch.newBuilder().setTouchType(type).setEventId(id).setCampaignId("A").setMsgId(null).setSceneStr(null)
+        .setTouchTime(PAID.minus(before)).setWeight(weight).setTimeToConvertMs(before.toMillis()).build();
+  }
+
+  private static CreditedTouch weighted(final CreditedTouch touch, final double weight) {
+    return CreditedTouch.newBuilder(touch).setWeight(weight).build();
+  }
+
+  private static ModelAttribution attribution(final AttributionModel model, final CreditedTouch... touches) {
+    return ModelAttribution.newBuilder().setModel(model).setTouches(List.of(touches)).build();
+  }
+}
