@@ -43,15 +43,6 @@ public final class FunnelTopology {
   /** The ledger key under which each task counts the persons it holds in state. */
   public static final String PERSONS_IN_STATE = "state.persons";
 
-  /**
-   * Whether a ledger key is the processor's own bookkeeping (its clocks, how far it has audited the
-   * catalog, the persons it holds), which depends on when it ran, not a count of its inputs.
-   */
-  public static boolean isBookkeeping(final String ledgerKey) {
-    return ledgerKey.startsWith(InputClocks.PREFIX) || ledgerKey.startsWith(CatalogVerdicts.AUDITED)
-        || ledgerKey.equals(PERSONS_IN_STATE);
-  }
-
   private static final String BY_PERSON = "by-person";
   private static final String LEDGER = "ledger";
   private static final String INTAKE_CLOCK = "intake-clock";
@@ -156,6 +147,15 @@ public final class FunnelTopology {
         .to(names.topic(EcoTopic.FUNNEL),
             Produced.with(Serdes.String(), serdes.value(FunnelRow.class)).withName(names.of("funnel-sink")));
     return builder.build();
+  }
+
+  /**
+   * Whether a ledger key is the processor's own bookkeeping (its clocks, how far it has audited the
+   * catalog, the persons it holds), which depends on when it ran, not a count of its inputs.
+   */
+  public static boolean isBookkeeping(final String ledgerKey) {
+    return ledgerKey.startsWith(InputClocks.PREFIX) || ledgerKey.startsWith(CatalogVerdicts.AUDITED)
+        || ledgerKey.equals(PERSONS_IN_STATE);
   }
 
   /** The changelog of the ledger store, as named on the broker: the committed counts of every outcome. */
