@@ -86,7 +86,9 @@ public final class TopicAdmin implements AutoCloseable {
    * writes in that window has its first batch refused (NOT_LEADER_OR_FOLLOWER) while the next one
    * lands, and the broker then refuses the retried first batch forever (OUT_OF_ORDER_SEQUENCE_NUMBER,
    * KAFKA-15591, fixed in Kafka 4.5). Listing offsets is answered by the same partition lookup a
-   * produce request uses; it is asked again while the topic is not yet known everywhere.
+   * produce request uses; it is asked once the topics are known with a leader for every
+   * partition (the admin client logs an error for every offset asked of an unknown topic), and
+   * again while a leader is not yet serving.
    */
   private void awaitServed(final Collection<NewTopic> topics) {
     final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
@@ -96,6 +98,7 @@ public final class TopicAdmin implements AutoCloseable {
       }
     }
     final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+    awaitLeaders(topics.stream().map(NewTopic::name).toList(), deadline);
     while (!ends.isEmpty()) {
       try {
         call(admin.listOffsets(ends).all());
@@ -106,6 +109,26 @@ public final class TopicAdmin implements AutoCloseable {
         }
         pause();
       }
+    }
+  }
+
+  /** Returns once every partition of {@code names} is described with a leader. */
+  private void awaitLeaders(final List<String> names, final long deadline) {
+    while (true) {
+      try {
+        if (call(admin.describeTopics(names).allTopicNames()).values().stream()
+            .allMatch(topic -> topic.partitions().stream().allMatch(partition -> partition.leader() != null))) {
+          return;
+        }
+      } catch (IllegalStateException e) {
+        if (!(e.getCause() instanceof RetriableException)) {
+          throw e;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics " + names + " have no leader for every partition after " + TIMEOUT_SECONDS + " s");
+      }
+      pause();
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,7 @@ import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.runtime.CommittedOutputs;
 import wxfunnel.testing.Http;
+import wxfunnel.testing.LogWatch;
 import wxfunnel.testing.Ports;
 import wxfunnel.topology.Input;
 
@@ -49,10 +51,16 @@ class DemoTest {
     final int metricsPort = Ports.free();
     final CompletableFuture<String> scrape = CompletableFuture.supplyAsync(() -> lastScrape(metricsPort));
 
-    final int exit = Main.run("demo", "--duration", "20s", "--rate", "150", "--seed", "7", "--backfill", "30s",
-        "--metrics-port", String.valueOf(metricsPort), "--data-dir", dir.toString(), "--summary-file", summaryFile.toString());
+    final int exit;
+    final List<String> errors;
+    try (LogWatch log = LogWatch.open()) {
+      exit = Main.run("demo", "--duration", "20s", "--rate", "150", "--seed", "7", "--backfill", "30s",
+          "--metrics-port", String.valueOf(metricsPort), "--data-dir", dir.toString(), "--summary-file", summaryFile.toString());
+      errors = log.matching(Pattern.compile("^ERROR"));
+    }
 
     assertThat(exit).isZero();
+    assertThat(errors).as("what the demo, its broker and its clients logged as errors").isEmpty();
     assertNoUserIdAndBoundedSeries(scrape.get(10, TimeUnit.SECONDS));
     final JsonNode summary = json.readTree(summaryFile.toFile());
     assertThat(summary.at("/ecosystems/weixin/campaigns/double11-2026/touched").asLong()).isPositive();
