@@ -3,7 +3,9 @@ package wxfunnel.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +20,7 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.events.Ecosystem;
@@ -35,8 +38,8 @@ import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.Names;
 
 /**
- * Kafka's own exactly-once proof, on this pipeline: the processor runs as a child process with a
- * raised commit interval, and is killed with SIGKILL three times while a transaction holds
+ * Kafka's own exactly-once proof, on this pipeline: the processor runs as a child process, and is
+ * killed with SIGKILL three times while a transaction holds
  * uncommitted output, each time further into the input, and restarted. The outputs are known in
  * advance, from an uninterrupted run of the same pipeline over the same inputs (a shadow replay):
  * a read_committed reader must find exactly its conversions and funnel rows, each of its dead
@@ -79,6 +82,9 @@ class SigkillTest {
           // Past its share of the inputs, and with output written in a transaction not yet committed.
           await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
               .until(() -> ProcessorLag.of(admin, WEIXIN) <= leftAtKill && transactionOpen(admin));
+        } catch (ConditionTimeoutException e) {
+          throw new AssertionError("kill " + kill + ": lag " + ProcessorLag.of(admin, WEIXIN) + ", waiting for at most " + leftAtKill
+              + " with a transaction open; the processor's log ends:\n" + tail(dir.resolve("processor.log")), e);
         } finally {
           processor.kill();
         }
@@ -104,9 +110,17 @@ class SigkillTest {
   }
 
   private ProcessorChild processor(final LocalStack stack, final int metricsPort) throws Exception {
-    // A commit every 2 s (not 1) keeps a transaction open most of the time; the killed member leaves the group after 10 s.
+    // Its committed offsets, and so its lag, move only when it commits: with a commit every 250 ms its
+    // progress shows in small steps while later transactions hold output (with one every 2 s, a
+    // restarted processor took a whole quarter of the input in one commit and left nothing open to
+    // kill). The killed member leaves the group after 10 s.
     return ProcessorChild.start(WEIXIN, stack.bootstrapServers(), stack.registryUrl(), dir.resolve("state"), metricsPort,
-        "kafka.session.timeout.ms=10000\nkafka.commit.interval.ms=2000\n", dir.resolve("processor.log"));
+        "kafka.session.timeout.ms=10000\nkafka.commit.interval.ms=250\n", dir.resolve("processor.log"));
+  }
+
+  private static String tail(final Path log) throws IOException {
+    final List<String> lines = Files.readAllLines(log);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
   }
 
   /** Whether an output partition holds records of a transaction not yet committed: its end is past its last stable offset. */
