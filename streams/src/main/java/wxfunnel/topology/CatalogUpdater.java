@@ -72,10 +72,9 @@ final class CatalogUpdater implements Processor<byte[], byte[], Void, Void> {
 
   /** The article, or null when the record is rejected for its bytes (too many of them, or no Article). */
   private Article decode(final Record<byte[], byte[]> record, final RecordMetadata source) {
-    final int keyBytes = record.key() == null ? 0 : record.key().length;
-    if (record.value().length > Input.MAX_RECORD_BYTES || keyBytes > Input.MAX_RECORD_BYTES) {
-      reject(record, source, DlqReason.INVALID_FIELD, "a record of " + record.value().length + " bytes with a key of " + keyBytes
-          + "; at most " + Input.MAX_RECORD_BYTES + " each are accepted (its bytes are not kept)", null);
+    final Input.Problem tooLarge = Input.sizeProblem(record.key(), record.value());
+    if (tooLarge != null) {
+      reject(record, source, tooLarge.reason(), tooLarge.message() + " (its bytes are not kept)", null);
       return null;
     }
     try {

@@ -136,6 +136,15 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
     return null;
   }
 
+  /** A record whose value or key is over {@link #MAX_RECORD_BYTES} is {@code INVALID_FIELD}, before it is decoded. */
+  static Problem sizeProblem(final byte[] key, final byte[] value) {
+    final int keyBytes = key == null ? 0 : key.length;
+    return value.length > MAX_RECORD_BYTES || keyBytes > MAX_RECORD_BYTES
+        ? new Problem(DlqReason.INVALID_FIELD, "a record of " + value.length + " bytes with a key of " + keyBytes
+            + "; at most " + MAX_RECORD_BYTES + " each are accepted")
+        : null;
+  }
+
   private static Problem required(final String field, final String value) {
     return value == null || value.isBlank() ? new Problem(DlqReason.MISSING_FIELD, field + " is empty") : null;
   }

@@ -69,10 +69,9 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
       reject(record, source, DlqReason.NULL_VALUE, "null value on an event topic");
       return;
     }
-    final int keyBytes = record.key() == null ? 0 : record.key().length;
-    if (record.value().length > Input.MAX_RECORD_BYTES || keyBytes > Input.MAX_RECORD_BYTES) {
-      reject(record, source, DlqReason.INVALID_FIELD, "a record of " + record.value().length + " bytes with a key of " + keyBytes
-          + "; at most " + Input.MAX_RECORD_BYTES + " each are accepted");
+    final Problem tooLarge = Input.sizeProblem(record.key(), record.value());
+    if (tooLarge != null) {
+      reject(record, source, tooLarge.reason(), tooLarge.message());
       return;
     }
     final T event;
