@@ -1,10 +1,14 @@
 package wxfunnel.topology;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.ConversionStatus;
@@ -24,6 +28,8 @@ final class Attribution {
       Comparator.comparingLong(PaymentRef::getTime).thenComparing(PaymentRef::getTransactionId);
   private static final double POSITION_ENDS = 0.4;
   private static final double POSITION_MIDDLE = 0.2;
+  /** Sorts before every campaign id in {@link #split}'s ties: the share of touches without a campaign. */
+  private static final String NO_CAMPAIGN = "";
 
   private Attribution() {}
 
@@ -33,11 +39,7 @@ final class Attribution {
    */
   static Conversion convert(final Ecosystem ecosystem, final PaymentRef payment, final List<Touch> touches, final Duration lookback,
       final long notConsidered) {
-    final long from = payment.getTime() - lookback.toMillis();
-    final List<Touch> credited = touches.stream()
-        .filter(t -> t.getTime() >= from && t.getTime() <= payment.getTime())
-        .sorted(TOUCH_ORDER)
-        .toList();
+    final List<Touch> credited = inLookback(payment, touches, lookback);
     final List<ModelAttribution> attributions = new ArrayList<>();
     for (final AttributionModel model : AttributionModel.values()) {
       attributions.add(new ModelAttribution(model, credit(model, credited, payment.getTime())));
@@ -55,6 +57,70 @@ final class Attribution {
         .setAttributions(attributions)
         .setTouchesNotConsidered(notConsidered)
         .build();
+  }
+
+  /** The touches a payment credits: those at most {@code lookback} before it, and not after it, oldest first. */
+  static List<Touch> inLookback(final PaymentRef payment, final List<Touch> touches, final Duration lookback) {
+    final long from = payment.getTime() - lookback.toMillis();
+    return touches.stream()
+        .filter(t -> t.getTime() >= from && t.getTime() <= payment.getTime())
+        .sorted(TOUCH_ORDER)
+        .toList();
+  }
+
+  /**
+   * The payment's {@code amount} split over the campaigns of its {@code touches} (oldest first) under
+   * {@code model}, to the minor unit: each campaign gets its exact share rounded down, and the units
+   * left go one each to the largest remainders (ties: the campaign id that sorts first). The share
+   * of touches without a campaign takes part in the rounding and is left out of the result, so the
+   * campaigns get exactly the amount less that share.
+   */
+  static Map<String, Long> split(final AttributionModel model, final List<Touch> touches, final long amount) {
+    final int n = touches.size();
+    if (n == 0) {
+      return new TreeMap<>();
+    }
+    final Map<String, Long> numerators = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      final Touch touch = touches.get(i);
+      numerators.merge(touch.getCampaignId() == null ? NO_CAMPAIGN : touch.getCampaignId(), numerator(model, i, n), Long::sum);
+    }
+    final BigInteger denominator = BigInteger.valueOf(denominator(model, n));
+    final Map<String, Long> shares = new TreeMap<>();
+    final Map<String, BigInteger> remainders = new HashMap<>();
+    long left = amount;
+    for (final Map.Entry<String, Long> campaign : numerators.entrySet()) {
+      final BigInteger[] share = BigInteger.valueOf(amount).multiply(BigInteger.valueOf(campaign.getValue())).divideAndRemainder(denominator);
+      shares.put(campaign.getKey(), share[0].longValueExact());
+      remainders.put(campaign.getKey(), share[1]);
+      left -= share[0].longValueExact();
+    }
+    final List<String> byRemainder = new ArrayList<>(shares.keySet());
+    byRemainder.sort(Comparator.comparing(remainders::get, Comparator.reverseOrder()));
+    for (int i = 0; i < left; i++) {
+      shares.merge(byRemainder.get(i), 1L, Long::sum);
+    }
+    shares.remove(NO_CAMPAIGN);
+    shares.values().removeIf(share -> share == 0);
+    return shares;
+  }
+
+  /** Touch {@code i}'s weight of {@code n} is this over {@link #denominator}: the same weights as {@link #weight}, exact. */
+  private static long numerator(final AttributionModel model, final int i, final int n) {
+    return switch (model) {
+      case LAST_TOUCH -> i == n - 1 ? 1 : 0;
+      case FIRST_TOUCH -> i == 0 ? 1 : 0;
+      case LINEAR -> 1;
+      case POSITION_BASED -> n <= 2 ? 1 : i == 0 || i == n - 1 ? 2L * (n - 2) : 1;
+    };
+  }
+
+  private static long denominator(final AttributionModel model, final int n) {
+    return switch (model) {
+      case LAST_TOUCH, FIRST_TOUCH -> 1;
+      case LINEAR -> n;
+      case POSITION_BASED -> n <= 2 ? n : 5L * (n - 2);
+    };
   }
 
   private static List<CreditedTouch> credit(final AttributionModel model, final List<Touch> touches, final long paidAt) {

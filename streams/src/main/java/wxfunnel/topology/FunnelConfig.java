@@ -102,6 +102,10 @@ public record FunnelConfig(
     return new FunnelConfig(lookback, conversionWindow, dedupHorizon, value, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
   }
 
+  public FunnelConfig withModel(final AttributionModel value) {
+    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, value, maxTouches, inputPartitions);
+  }
+
   public FunnelConfig withConversionWindow(final Duration value) {
     return new FunnelConfig(lookback, value, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
   }

@@ -20,7 +20,7 @@ import wxfunnel.events.FunnelRow;
 import wxfunnel.internal.FunnelDelta;
 
 /**
- * Sums the persons' shares into one row per campaign and cohort day, and upserts it. A row turns
+ * Sums the persons' shares, and their payments' credits, into one row per campaign and day, and upserts it. A row turns
  * {@code final} once every person task's watermark has passed the end of its cohort day plus the
  * conversion window and grace: no record any of them accepts can change it any more. It is then
  * released from the store; its final value stays on the compacted topic and never changes again.
@@ -88,9 +88,12 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
     row.setCoupon(row.getCoupon() + delta.getCoupon());
     row.setPaid(row.getPaid() + delta.getPaid());
     final Map<String, Long> gmv = new TreeMap<>(row.getGmv());
-    delta.getGmv().forEach((currency, amount) -> gmv.merge(currency, amount, (a, b) -> a + b == 0 ? null : a + b));
+    Journeys.addMoney(gmv, delta.getGmv(), 1);
     row.setGmv(gmv);
-    if (row.getTouched() == 0 && row.getCoupon() == 0 && row.getPaid() == 0 && gmv.isEmpty()) {
+    final Map<String, Long> attributed = new TreeMap<>(row.getAttributedGmv());
+    Journeys.addMoney(attributed, delta.getAttributedGmv(), 1);
+    row.setAttributedGmv(attributed);
+    if (row.getTouched() == 0 && row.getCoupon() == 0 && row.getPaid() == 0 && gmv.isEmpty() && attributed.isEmpty()) {
       rows.delete(record.key());
       context.forward(new Record<String, FunnelRow>(record.key(), null, record.timestamp(), new RecordHeaders()));
     } else {
@@ -137,6 +140,7 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
         .setCoupon(0)
         .setPaid(0)
         .setGmv(new HashMap<>())
+        .setAttributedGmv(new HashMap<>())
         .setFinal$(false)
         .build();
   }

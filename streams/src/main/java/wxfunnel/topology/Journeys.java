@@ -105,24 +105,66 @@ final class Journeys {
     }
   }
 
-  /** What replacing the shares {@code before} by {@code after} changes in the funnel rows, without the rows it leaves alone. */
-  static List<FunnelDelta> deltas(final Map<String, RowShare> before, final Map<String, RowShare> after) {
+  /** A person's part of the funnel rows: her shares of the rows she is in, and her payments' credits. */
+  record Contribution(Map<String, RowShare> shares, Map<String, Credit> credits) {}
+
+  /** What a person's payments of one day credit to one campaign, per currency. */
+  record Credit(String campaignId, int day, Map<String, Long> money) {}
+
+  static Contribution contribution(final PersonState state, final FunnelConfig config) {
+    return new Contribution(shares(state), credits(state, config));
+  }
+
+  /**
+   * Per row of campaign and day paid: what the person's payments credit to the campaign, as their
+   * last conversion did under the configured model. Booked on the day paid, which is never a row
+   * that is final yet: a payment, or a touch that changes its conversion, is in time only while
+   * the payment's day's row can still change.
+   */
+  static Map<String, Credit> credits(final PersonState state, final FunnelConfig config) {
+    final Map<String, Credit> credits = new TreeMap<>();
+    for (final PaymentRef payment : state.getPayments()) {
+      final int day = (int) LocalDate.ofInstant(Instant.ofEpochMilli(payment.getTime()), config.timeZone()).toEpochDay();
+      payment.getCredited().forEach((campaign, amount) -> credits
+          .computeIfAbsent(rowKey(campaign, day), row -> new Credit(campaign, day, new TreeMap<>()))
+          .money().merge(payment.getCurrency(), amount, Long::sum));
+    }
+    return credits;
+  }
+
+  /** What replacing the contribution {@code before} by {@code after} changes in the funnel rows, without the rows it leaves alone. */
+  static List<FunnelDelta> deltas(final Contribution before, final Contribution after) {
     final Map<String, FunnelDelta> byRow = new TreeMap<>();
-    before.forEach((row, share) -> add(byRow, row, share, -1));
-    after.forEach((row, share) -> add(byRow, row, share, +1));
+    before.shares().forEach((row, share) -> add(byRow, row, share, -1));
+    after.shares().forEach((row, share) -> add(byRow, row, share, +1));
+    before.credits().forEach((row, credit) -> add(byRow, row, credit, -1));
+    after.credits().forEach((row, credit) -> add(byRow, row, credit, +1));
     return byRow.values().stream()
-        .filter(d -> d.getTouched() != 0 || d.getCoupon() != 0 || d.getPaid() != 0 || !d.getGmv().isEmpty())
+        .filter(d -> d.getTouched() != 0 || d.getCoupon() != 0 || d.getPaid() != 0 || !d.getGmv().isEmpty()
+            || !d.getAttributedGmv().isEmpty())
         .toList();
   }
 
   private static void add(final Map<String, FunnelDelta> byRow, final String row, final RowShare share, final int sign) {
-    final FunnelDelta delta = byRow.computeIfAbsent(row,
-        k -> FunnelDelta.newBuilder().setCampaignId(share.getCampaignId()).setCohortDay(share.getCohortDay())
-            .setTouched(0).setCoupon(0).setPaid(0).setGmv(new HashMap<>()).build());
+    final FunnelDelta delta = delta(byRow, row, share.getCampaignId(), share.getCohortDay());
     delta.setTouched(delta.getTouched() + sign);
     delta.setCoupon(delta.getCoupon() + (share.getCoupon() ? sign : 0));
     delta.setPaid(delta.getPaid() + (share.getPaid() ? sign : 0));
-    share.getGmv().forEach((currency, amount) -> delta.getGmv().merge(currency, sign * amount, (a, b) -> a + b == 0 ? null : a + b));
+    addMoney(delta.getGmv(), share.getGmv(), sign);
+  }
+
+  private static void add(final Map<String, FunnelDelta> byRow, final String row, final Credit credit, final int sign) {
+    addMoney(delta(byRow, row, credit.campaignId(), credit.day()).getAttributedGmv(), credit.money(), sign);
+  }
+
+  private static FunnelDelta delta(final Map<String, FunnelDelta> byRow, final String row, final String campaign, final int day) {
+    return byRow.computeIfAbsent(row, k -> FunnelDelta.newBuilder().setCampaignId(campaign).setCohortDay(day)
+        .setTouched(0).setCoupon(0).setPaid(0).setGmv(new HashMap<>()).setAttributedGmv(new HashMap<>()).build());
+  }
+
+  /** Adds {@code sign} times {@code money} into {@code into}, per currency; a sum of 0 leaves no entry. */
+  static void addMoney(final Map<String, Long> into, final Map<String, Long> money, final long sign) {
+    money.forEach((currency, amount) -> into.merge(currency, sign * amount, (a, b) -> a + b == 0 ? null : a + b));
   }
 
   /** The funnel topic's key: campaign and cohort day, {@code <campaign_id>|<yyyy-MM-dd>}. */

@@ -105,7 +105,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       return;
     }
     settle(state);
-    final Map<String, RowShare> before = Journeys.shares(state);
+    final Journeys.Contribution before = Journeys.contribution(state, config);
     if (verdict == PaymentVerdict.RETRACTED) {
       // A copy with a unionid took this payment: it leaves this person's rows.
       state.setPayments(new ArrayList<>(state.getPayments().stream()
@@ -114,13 +114,13 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
       add(state, event);
     }
     state.setJourneys(Journeys.of(state, config));
-    for (final FunnelDelta delta : Journeys.deltas(before, Journeys.shares(state))) {
-      forward(Journeys.rowKey(delta.getCampaignId(), delta.getCohortDay()), new Routed.Changed(stamped(delta)), record.timestamp());
-    }
     if (verdict == PaymentVerdict.ACCEPTED || verdict == null) {
       for (final PaymentRef payment : paymentsToAttribute(state, event)) {
         convert(payment, state, record.timestamp());
       }
+    }
+    for (final FunnelDelta delta : Journeys.deltas(before, Journeys.contribution(state, config))) {
+      forward(Journeys.rowKey(delta.getCampaignId(), delta.getCohortDay()), new Routed.Changed(stamped(delta)), record.timestamp());
     }
     save(record.key(), state, event.getEventTime());
     // Counted once everything succeeded: a record that fails on the way is in the DLQ, and only there.
@@ -146,9 +146,14 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
     return event.getEventTime() < event.getSourceClock() - config.grace().toMillis() ? PaymentVerdict.LATE : null;
   }
 
-  /** Emits a payment's conversion; one whose copy another may replace goes through the gate. */
+  /**
+   * Emits a payment's conversion, and keeps what it credits to each campaign under the configured
+   * model for the rows; one whose copy another may replace goes through the gate.
+   */
   private void convert(final PaymentRef payment, final PersonState state, final long timestamp) {
     final Conversion conversion = Attribution.convert(ecosystem, payment, state.getTouches(), config.lookback(), state.getCapped());
+    payment.setCredited(Attribution.split(config.model(), Attribution.inLookback(payment, state.getTouches(), config.lookback()),
+        payment.getAmount()));
     final boolean gated = !payment.getHasUnionid() || payment.getUpgraded();
     final RecordHeaders headers = new RecordHeaders();
     if (payment.getUpgraded()) {
@@ -167,7 +172,7 @@ final class PersonProcessor implements Processor<String, Routed, String, Routed>
   private void add(final PersonState state, final PersonEvent event) {
     if (event.getKind() == EventKind.PAYMENT) {
       final PaymentRef payment = new PaymentRef(event.getEventId(), event.getEventTime(), event.getAmount(),
-          event.getCurrency(), event.getHasUnionid(), event.getUpgraded());
+          event.getCurrency(), event.getHasUnionid(), event.getUpgraded(), new HashMap<>());
       final List<PaymentRef> payments = new ArrayList<>(state.getPayments());
       payments.add(payment);
       payments.sort(Attribution.PAYMENT_ORDER);

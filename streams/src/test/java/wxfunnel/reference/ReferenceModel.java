@@ -1,5 +1,6 @@
 package wxfunnel.reference;
 
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -75,6 +76,8 @@ public final class ReferenceModel {
   /** By transaction_id: the copy of each payment that counts. */
   private final Map<String, Copy> copies = new HashMap<>();
   private final Map<String, Conversion> conversions = new TreeMap<>();
+  /** By transaction_id: what its current conversion credits to each campaign under the configured model. */
+  private final Map<String, Map<String, Long>> credits = new HashMap<>();
   private final Set<DeadLetter> deadLetters = new HashSet<>();
   private final Map<String, Long> ledger = new TreeMap<>();
 
@@ -376,6 +379,7 @@ public final class ReferenceModel {
       }
       models.add(new ModelAttribution(model, credited));
     }
+    credits.put(pay.transactionId(), split(pay.amount(), inLookback));
     final boolean attributed = !inLookback.isEmpty();
     return new Conversion(pay.transactionId(), ecosystem, pay.amount(), pay.currency(), Instant.ofEpochMilli(pay.time()),
         attributed ? ConversionStatus.ATTRIBUTED : ConversionStatus.UNATTRIBUTED,
@@ -390,6 +394,55 @@ public final class ReferenceModel {
       case LINEAR -> 1.0 / n;
       case POSITION_BASED -> n == 1 ? 1 : n == 2 ? 0.5 : i == 0 || i == n - 1 ? 0.4 : 0.2 / (n - 2);
     };
+  }
+
+  /**
+   * DESIGN 5a: the amount credited to each campaign under the configured model, in whole minor
+   * units that add up to the amount: each exact share rounded down, then one unit each to the
+   * largest remainders, ties to the campaign id that sorts first. Touches without a campaign form
+   * one more share (sorting before every campaign), which no campaign gets.
+   */
+  private Map<String, Long> split(final long amount, final List<Touch> touches) {
+    if (touches.isEmpty()) {
+      return Map.of();
+    }
+    final Map<String, BigInteger[]> weights = new TreeMap<>();
+    for (int i = 0; i < touches.size(); i++) {
+      final BigInteger[] w = exactWeight(config.model(), i, touches.size());
+      final String campaign = touches.get(i).campaign() == null ? "" : touches.get(i).campaign();
+      weights.merge(campaign, w, (a, b) -> new BigInteger[] {a[0].multiply(b[1]).add(b[0].multiply(a[1])), a[1].multiply(b[1])});
+    }
+    final Map<String, Long> shares = new TreeMap<>();
+    final Map<String, BigInteger[]> remainders = new HashMap<>();
+    long given = 0;
+    for (final Map.Entry<String, BigInteger[]> w : weights.entrySet()) {
+      final BigInteger[] exact = BigInteger.valueOf(amount).multiply(w.getValue()[0]).divideAndRemainder(w.getValue()[1]);
+      shares.put(w.getKey(), exact[0].longValueExact());
+      remainders.put(w.getKey(), new BigInteger[] {exact[1], w.getValue()[1]});
+      given += exact[0].longValueExact();
+    }
+    final List<String> order = new ArrayList<>(shares.keySet());
+    // Largest remainder first (r1/d1 > r2/d2 when r1*d2 > r2*d1); the sort is stable, so ties keep the ids' order.
+    order.sort((a, b) -> remainders.get(b)[0].multiply(remainders.get(a)[1])
+        .compareTo(remainders.get(a)[0].multiply(remainders.get(b)[1])));
+    for (int i = 0; i < amount - given; i++) {
+      shares.merge(order.get(i), 1L, Long::sum);
+    }
+    shares.remove("");
+    shares.values().removeIf(v -> v == 0);
+    return shares;
+  }
+
+  /** {@link #weight} as a fraction {numerator, denominator}. */
+  private static BigInteger[] exactWeight(final AttributionModel model, final int i, final int n) {
+    final long[] w = switch (model) {
+      case LAST_TOUCH -> new long[] {i == n - 1 ? 1 : 0, 1};
+      case FIRST_TOUCH -> new long[] {i == 0 ? 1 : 0, 1};
+      case LINEAR -> new long[] {1, n};
+      case POSITION_BASED -> n == 1 ? new long[] {1, 1} : n == 2 ? new long[] {1, 2}
+          : i == 0 || i == n - 1 ? new long[] {2, 5} : new long[] {1, 5L * (n - 2)};
+    };
+    return new BigInteger[] {BigInteger.valueOf(w[0]), BigInteger.valueOf(w[1])};
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -442,6 +495,16 @@ public final class ReferenceModel {
         }
       });
     });
+    // Credits are booked on the row of their campaign and the day paid, whoever was touched that day.
+    final Map<String, Map<String, Long>> attributed = new TreeMap<>();
+    credits.forEach((transactionId, byCampaign) -> {
+      final Conversion conversion = conversions.get(transactionId);
+      final LocalDate day = LocalDate.ofInstant(conversion.getPaidAt(), config.timeZone());
+      byCampaign.forEach((campaign, amount) -> {
+        rows.computeIfAbsent(campaign + "|" + day, r -> new LinkedHashMap<>());
+        attributed.computeIfAbsent(campaign + "|" + day, r -> new TreeMap<>()).merge(conversion.getCurrency(), amount, Long::sum);
+      });
+    });
     final long watermark = watermark();
     final Map<String, FunnelRow> funnel = new TreeMap<>();
     rows.forEach((rowKey, shares) -> {
@@ -452,7 +515,7 @@ public final class ReferenceModel {
       gmv.values().removeIf(amount -> amount == 0);
       funnel.put(rowKey, new FunnelRow(ecosystem, campaign, day, config.timeZone().getId(), (long) shares.size(),
           shares.values().stream().filter(s -> s.coupon).count(), shares.values().stream().filter(s -> s.paid).count(), gmv,
-          config.rowClosesAt(day) <= watermark));
+          attributed.getOrDefault(rowKey, Map.of()), config.rowClosesAt(day) <= watermark));
     });
     return funnel;
   }

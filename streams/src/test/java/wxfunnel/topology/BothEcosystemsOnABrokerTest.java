@@ -105,13 +105,13 @@ class BothEcosystemsOnABrokerTest {
             List.of(touch(READ, "r1", "C", "200_1", null, T0, 1.0, paid)),
             List.of(r1, c1), List.of(r1, c1)));
         final Map<String, FunnelRow> weixinFunnel = Map.of("C|2026-11-20",
-            row(Ecosystem.WEIXIN, "C", "2026-11-20", "Asia/Shanghai", 1, 1, 1, Map.of("CNY", 8_800L), false));
+            row(Ecosystem.WEIXIN, "C", "2026-11-20", "Asia/Shanghai", 1, 1, 1, Map.of("CNY", 8_800L), Map.of("CNY", 8_800L), false));
         final Instant tx2At = T0.plus(Duration.ofMinutes(3));
         final Map<String, Conversion> wechatConversions = Map.of(
             "tx2", single(Ecosystem.WECHAT, "tx2", 1_999, "USD", tx2At, touch(SCAN, "s1", "B", null, "B", T0, 1.0, tx2At)),
             "tx3", unattributed(Ecosystem.WECHAT, "tx3", 500, "SGD", T0.plus(Duration.ofMinutes(5)), UnattributedReason.NO_UNIONID));
         final Map<String, FunnelRow> wechatFunnel = Map.of("B|2026-11-20",
-            row(Ecosystem.WECHAT, "B", "2026-11-20", "UTC", 1, 0, 0, Map.of(), false));
+            row(Ecosystem.WECHAT, "B", "2026-11-20", "UTC", 1, 0, 0, Map.of(), Map.of("USD", 1_999L), false));
 
         final Output wechatOut = new Output("wechat", stack.bootstrapServers(), registry);
         await().atMost(PATIENCE).until(() -> weixinOut.poll().deadLetterReasons.size() == 3

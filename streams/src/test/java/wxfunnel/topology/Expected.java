@@ -51,6 +51,13 @@ final class Expected {
 
   static FunnelRow row(final Ecosystem eco, final String campaign, final String day, final String timeZone,
       final long touched, final long coupon, final long paid, final Map<String, Long> gmv, final boolean isFinal) {
-    return new FunnelRow(eco, campaign, LocalDate.parse(day), timeZone, touched, coupon, paid, gmv, isFinal);
+    return row(eco, campaign, day, timeZone, touched, coupon, paid, gmv, Map.of(), isFinal);
+  }
+
+  /** A row whose campaign was also credited, under the configured model, by payments of its day. */
+  static FunnelRow row(final Ecosystem eco, final String campaign, final String day, final String timeZone,
+      final long touched, final long coupon, final long paid, final Map<String, Long> gmv, final Map<String, Long> attributedGmv,
+      final boolean isFinal) {
+    return new FunnelRow(eco, campaign, LocalDate.parse(day), timeZone, touched, coupon, paid, gmv, attributedGmv, isFinal);
   }
 }

@@ -85,7 +85,8 @@ class FunnelTopologyTest {
     assertThat(d.funnel()).isEqualTo(Map.of(
         "A|2026-11-20", row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 10_000L), false),
         "B|2026-11-20", row(WEIXIN, "B", "2026-11-20", SHANGHAI, 1, 0, 0, Map.of(), false),
-        "C|2026-11-20", row(WEIXIN, "C", "2026-11-20", SHANGHAI, 1, 0, 0, Map.of(), false)));
+        // The payment's money is credited, under the default last-touch model, to the campaign of r2
+        "C|2026-11-20", row(WEIXIN, "C", "2026-11-20", SHANGHAI, 1, 0, 0, Map.of(), Map.of("CNY", 10_000L), false)));
   }
 
   @Test
@@ -145,7 +146,7 @@ class FunnelTopologyTest {
         List.of(c1.weighted(1.0)), List.of(r1.weighted(1.0)),
         List.of(r1.weighted(0.5), c1.weighted(0.5)), List.of(r1.weighted(0.5), c1.weighted(0.5)))));
     assertThat(d.funnel()).isEqualTo(Map.of(
-        "D|2026-11-20", row(WEIXIN, "D", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 6_600L), false)));
+        "D|2026-11-20", row(WEIXIN, "D", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 6_600L), Map.of("CNY", 6_600L), false)));
   }
 
   @Test
@@ -167,8 +168,9 @@ class FunnelTopologyTest {
         weixin.read("r4", "u4", at(hours(4)), "100_1", "A"),
         weixin.coupon("c4", "u4", at(hours(4).plusDays(7).plusMillis(1)), "A", null));
 
+    // GMV is u1's money alone (the one who paid in order); all three payments credit campaign A.
     assertThat(d.funnel()).isEqualTo(Map.of(
-        "A|2026-11-20", row(WEIXIN, "A", "2026-11-20", SHANGHAI, 4, 1, 1, Map.of("CNY", 1_000L), false)));
+        "A|2026-11-20", row(WEIXIN, "A", "2026-11-20", SHANGHAI, 4, 1, 1, Map.of("CNY", 1_000L), Map.of("CNY", 7_000L), false)));
   }
 
   @Test
@@ -200,7 +202,7 @@ class FunnelTopologyTest {
         wechat.payment("tx3", "w2", at(hours(4)), 700, "SGD"));
 
     assertThat(d.funnel()).isEqualTo(Map.of("E|2026-11-20", row(Ecosystem.WECHAT, "E", "2026-11-20", "UTC", 2, 2, 2,
-        Map.of("USD", 1_999L, "SGD", 1_200L), false)));
+        Map.of("USD", 1_999L, "SGD", 1_200L), Map.of("USD", 1_999L, "SGD", 1_200L), false)));
   }
 
   @Test

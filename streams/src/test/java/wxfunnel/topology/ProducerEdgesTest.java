@@ -105,7 +105,7 @@ class ProducerEdgesTest {
     assertThat(d.deadLetters()).extracting(DeadLetter::reason).containsExactly("INVALID_TIMESTAMP");
     assertThat(d.conversions()).containsOnlyKeys("tx1");
     assertThat(d.funnel()).isEqualTo(Map.of("A|2026-11-20",
-        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 700L), false)));
+        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 700L), Map.of("CNY", 700L), false)));
   }
 
   @Test
@@ -144,7 +144,7 @@ class ProducerEdgesTest {
     // Then one conversion, keyed by the transaction, and the GMV counted once
     assertThat(d.conversions()).containsOnlyKeys("tx1");
     assertThat(d.funnel()).isEqualTo(Map.of("A|2026-11-20",
-        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 5_000L), false)));
+        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 5_000L), Map.of("CNY", 5_000L), false)));
     assertThat(d.ledger()).containsEntry("accepted.PAYMENT", 1L).containsEntry("duplicate.PAYMENT", 1L);
   }
 
@@ -172,9 +172,9 @@ class ProducerEdgesTest {
         "tx1", attributed(WEIXIN, "tx1", 5_000, "CNY", paid, List.of(c1), List.of(r1),
             List.of(weighted(r1, 0.5), weighted(c1, 0.5)), List.of(weighted(r1, 0.5), weighted(c1, 0.5))),
         "tx2", attributed(WEIXIN, "tx2", 700, "CNY", paid, List.of(r2), List.of(r2), List.of(r2), List.of(r2))));
-    // And her row has her money once; the bare copies are duplicates
+    // And her row has her money once (u2 took no coupon, but her payment credits A too); the bare copies are duplicates
     assertThat(d.funnel()).isEqualTo(Map.of("A|2026-11-20",
-        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 2, 1, 1, Map.of("CNY", 5_000L), false)));
+        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 2, 1, 1, Map.of("CNY", 5_000L), Map.of("CNY", 5_700L), false)));
     assertThat(d.ledger()).containsEntry("accepted.PAYMENT", 2L).containsEntry("duplicate.PAYMENT", 2L);
   }
 
@@ -220,7 +220,7 @@ class ProducerEdgesTest {
 
     // Then the row counts her once at each step, with the money of both payments
     assertThat(d.funnel()).isEqualTo(Map.of("A|2026-11-20",
-        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 3_000L), false)));
+        row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 3_000L), Map.of("CNY", 3_000L), false)));
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -26,8 +27,10 @@ import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import wxfunnel.events.Article;
 import wxfunnel.events.ArticleRead;
+import wxfunnel.events.AttributionModel;
 import wxfunnel.events.ConversionStatus;
 import wxfunnel.events.CouponClick;
+import wxfunnel.events.CreditedTouch;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.events.Payment;
@@ -72,7 +75,7 @@ class ReferenceModelPropertyTest {
   record Spec(int what, int person, int minute, int campaign, int delaySeconds, int aheadSeconds) {}
 
   /** The semantics' knobs a try runs under. */
-  record Knobs(int zone, int window) {}
+  record Knobs(int zone, int window, AttributionModel model) {}
 
   @BeforeContainer
   static void startRegistry() {
@@ -98,14 +101,14 @@ class ReferenceModelPropertyTest {
 
   @Provide
   Arbitrary<Knobs> knobs() {
-    return Combinators.combine(Arbitraries.integers().between(0, ZONES.size() - 1), Arbitraries.integers().between(0, WINDOWS.size() - 1))
-        .as(Knobs::new);
+    return Combinators.combine(Arbitraries.integers().between(0, ZONES.size() - 1), Arbitraries.integers().between(0, WINDOWS.size() - 1),
+        Arbitraries.of(AttributionModel.class)).as(Knobs::new);
   }
 
   @Property(tries = 1000)
   void theProcessorEndsWithExactlyTheReferenceModelsOutputs(@ForAll("traffic") final List<Spec> traffic, @ForAll("knobs") final Knobs knobs) {
     final FunnelConfig config = FunnelConfig.defaults(Ecosystem.WEIXIN)
-        .withTimeZone(ZONES.get(knobs.zone())).withConversionWindow(WINDOWS.get(knobs.window()));
+        .withTimeZone(ZONES.get(knobs.zone())).withConversionWindow(WINDOWS.get(knobs.window())).withModel(knobs.model());
     try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, config, registry)) {
       final List<InputRecord> inputs = records(d, traffic);
       for (final InputRecord input : inputs) {
@@ -113,7 +116,7 @@ class ReferenceModelPropertyTest {
       }
 
       final ReferenceModel.Outputs expected = ReferenceModel.run(Ecosystem.WEIXIN, config, inputs, ReferenceModelPropertyTest::schema);
-      cover(expected);
+      cover(expected, knobs.model());
 
       assertThat(d.conversions()).isEqualTo(expected.conversions());
       assertThat(d.funnel()).isEqualTo(expected.funnel());
@@ -127,7 +130,7 @@ class ReferenceModelPropertyTest {
    * (seen over runs: final rows 5-7 %, paid rows 28 %, LATE 8-9 %, catalog campaigns 11 %; the bars
    * sit below, so that chance does not fail a run, and a generator that stops making them does).
    */
-  private static void cover(final ReferenceModel.Outputs expected) {
+  private static void cover(final ReferenceModel.Outputs expected, final AttributionModel model) {
     final var reasons = expected.deadLetters().stream().map(ReferenceModel.DeadLetter::reason).toList();
     final var rows = expected.funnel().values();
     Statistics.label("final row").collect(rows.stream().anyMatch(FunnelRow::getFinal$))
@@ -136,6 +139,12 @@ class ReferenceModelPropertyTest {
         .coverage(c -> c.check(true).percentage(p -> p > 10));
     Statistics.label("attributed").collect(expected.conversions().values().stream().anyMatch(c -> c.getStatus() == ConversionStatus.ATTRIBUTED))
         .coverage(c -> c.check(true).percentage(p -> p > 20));
+    Statistics.label("credit split over campaigns").collect(expected.conversions().values().stream()
+        .flatMap(c -> c.getAttributions().stream().filter(a -> a.getModel() == model))
+        .anyMatch(a -> a.getTouches().stream().map(CreditedTouch::getCampaignId).filter(Objects::nonNull).distinct().count() > 1))
+        .coverage(c -> c.check(true).percentage(p -> p > 5));
+    Statistics.label("credit on a row nobody entered").collect(rows.stream().anyMatch(r -> r.getTouched() == 0 && !r.getAttributedGmv().isEmpty()))
+        .coverage(c -> c.check(true).percentage(p -> p > 5));
     Statistics.label("LATE").collect(reasons.contains("LATE")).coverage(c -> c.check(true).percentage(p -> p > 4));
     Statistics.label("MISSING_FIELD").collect(reasons.contains("MISSING_FIELD")).coverage(c -> c.check(true).percentage(p -> p > 5));
     Statistics.label("INVALID_FIELD").collect(reasons.contains("INVALID_FIELD")).coverage(c -> c.check(true).percentage(p -> p > 5));

@@ -47,7 +47,7 @@ class StateHorizonTest {
       everyInputAt(d, closed, "3");
       final Map<String, FunnelRow> rows = d.funnel();
       assertThat(rows.get("A|2026-11-20")).isEqualTo(row(Ecosystem.WEIXIN, "A", "2026-11-20", "Asia/Shanghai",
-          1, 1, 1, Map.of("CNY", 5_000L), true));
+          1, 1, 1, Map.of("CNY", 5_000L), Map.of("CNY", 5_000L), true));
       assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:other-1", "u:other-2", "u:other-3");
       assertThat(d.personsInState()).isEqualTo(3);
 
