@@ -2,6 +2,7 @@ package wxfunnel.topology;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -44,7 +45,7 @@ public class AttributionBenchmark {
 
   @Setup
   public void setUp() {
-    payment = new PaymentRef("4200000000001234567890123456", PAID_AT, 12_900L, "CNY", true, false);
+    payment = new PaymentRef("4200000000001234567890123456", PAID_AT, 12_900L, "CNY", true, false, new HashMap<>());
     history = new ArrayList<>();
     final EventKind[] kinds = {EventKind.READ, EventKind.SCAN, EventKind.COUPON};
     for (int i = 0; i < touches; i++) {

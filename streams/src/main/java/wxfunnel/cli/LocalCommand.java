@@ -31,7 +31,6 @@ final class LocalCommand implements Callable<Integer> {
     running.closeOnStop(() -> System.out.println("stopping"));
     System.out.println("kafka=" + stack.bootstrapServers() + " registry=" + stack.registryUrl());
     System.out.flush();
-    running.await();
-    return 0;
+    return running.await();
   }
 }

@@ -22,6 +22,9 @@ import wxfunnel.topics.EcoTopic;
     description = "Run the processor of one ecosystem against a given cluster and registry, until Ctrl-C or SIGTERM.")
 final class RunCommand implements Callable<Integer> {
 
+  private static final Duration STARTUP = Duration.ofMinutes(30);
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+
   @Mixin
   ClientOptions client;
 
@@ -62,23 +65,57 @@ final class RunCommand implements Callable<Integer> {
       description = "Campaigns with a metrics label of their own; the rest are 'other' (default: ${DEFAULT-VALUE}).")
   int topCampaigns;
 
+  /**
+   * Starts each ecosystem on its own thread, so that a cluster that does not answer holds back only
+   * its own processor (tried again, with backoff, until it answers); exits 1 when a processor
+   * reaches ERROR, or does not run within {@link #STARTUP} of starting.
+   */
   @Override
   public Integer call() throws Exception {
     final UntilStopped running = new UntilStopped("run");
     final MetricsServer metrics = running.closeOnStop(MetricsServer.start(metricsHost, metricsPort));
     for (final Ecosystem eco : ecosystems) {
-      final FunnelProcessor processor = running.closeOnStop(
-          FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir));
+      new Thread(() -> start(eco, running, metrics), "wxfunnel-start-" + EcoTopic.prefix(eco)).start();
+    }
+    return running.await();
+  }
+
+  private void start(final Ecosystem eco, final UntilStopped running, final MetricsServer metrics) {
+    metrics.expect(eco);
+    try {
+      final FunnelProcessor processor = running.closeOnStop(startWithRetries(eco));
+      processor.onError(() -> running.fail(EcoTopic.prefix(eco) + " processor stopped in ERROR; see its log"));
       metrics.watchRegistry(eco, registryUrl(eco));
-      processor.awaitRunning(Duration.ofMinutes(5));
+      processor.awaitRunning(STARTUP);
       // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
       metrics.watch(processor);
       running.closeOnStop(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)),
           metrics.registry(), topCampaigns, funnel.config(eco).model()));
       System.out.println(EcoTopic.prefix(eco) + " processor running; metrics at " + metrics.url() + "/metrics");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      running.fail(EcoTopic.prefix(eco) + " processor did not start: " + e.getMessage());
     }
-    running.await();
-    return 0;
+  }
+
+  /**
+   * Starts the processor, trying again with backoff (1 s, doubling up to a minute) while its
+   * cluster does not answer or its input topics do not exist.
+   */
+  private FunnelProcessor startWithRetries(final Ecosystem eco) throws InterruptedException {
+    Duration backoff = Duration.ofSeconds(1);
+    while (true) {
+      try {
+        return FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir);
+      } catch (IllegalStateException e) {
+        // The cluster did not answer, or the input topics are not there yet.
+        System.err.println(EcoTopic.prefix(eco) + " processor cannot start yet (" + e.getMessage() + "); trying again in "
+            + backoff.toSeconds() + " s");
+        Thread.sleep(backoff.toMillis());
+        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      }
+    }
   }
 
   private Map<String, Object> kafkaConfig(final Ecosystem eco) {

@@ -22,7 +22,7 @@ import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topics.TopicAdmin.TopicState;
 
-/** {@code wxfunnel topics create|describe}. */
+/** {@code wxfunnel topics create|describe|acls}. */
 @Command(name = "topics", mixinStandardHelpOptions = true,
     description = {
         "create: create the missing topics of one or both ecosystems with their cleanup policy; existing ones are left as they are, so running it twice changes nothing.",
@@ -32,7 +32,7 @@ final class TopicsCommand implements Callable<Integer> {
 
   enum Action { create, describe, acls }
 
-  @Parameters(index = "0", paramLabel = "create|describe", description = "What to do: ${COMPLETION-CANDIDATES}.")
+  @Parameters(index = "0", paramLabel = "create|describe|acls", description = "What to do: ${COMPLETION-CANDIDATES}.")
   Action action;
 
   @Spec

@@ -3,15 +3,26 @@ package wxfunnel.cli;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A command that runs until SIGTERM or Ctrl-C, then closes what it opened, newest first. */
+/**
+ * A command that runs until SIGTERM or Ctrl-C, or until something it runs fails for good; then
+ * closes what it opened, newest first.
+ */
 final class UntilStopped {
 
+  private final String command;
   private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
-  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch done = new CountDownLatch(1);
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile int exitCode;
 
   UntilStopped(final String command) {
-    Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "wxfunnel-" + command + "-shutdown"));
+    this.command = command;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      closeAll();
+      done.countDown();
+    }, "wxfunnel-" + command + "-shutdown"));
   }
 
   /** Closes {@code resource} when stopped; returns it. */
@@ -20,12 +31,27 @@ final class UntilStopped {
     return resource;
   }
 
-  /** Blocks until stopped and everything is closed. */
-  void await() throws InterruptedException {
-    stopped.await();
+  /**
+   * Stops the command with exit code 1, saying why on stderr, so that whatever supervises it
+   * (systemd, Docker, Kubernetes) starts it again. Safe to call from any thread.
+   */
+  void fail(final String why) {
+    System.err.println("wxfunnel " + command + ": " + why);
+    exitCode = 1;
+    done.countDown();
+  }
+
+  /** Blocks until stopped or failed, and everything is closed; returns the exit code. */
+  int await() throws InterruptedException {
+    done.await();
+    closeAll();
+    return exitCode;
   }
 
   private void closeAll() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     for (int i = open.size() - 1; i >= 0; i--) {
       try {
         open.get(i).close();
@@ -33,6 +59,5 @@ final class UntilStopped {
         // Stopping: close the rest.
       }
     }
-    stopped.countDown();
   }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -57,6 +58,7 @@ public final class CommittedMetrics implements AutoCloseable {
       3 * 86_400, 7 * 86_400};
   private static final Logger log = LoggerFactory.getLogger(CommittedMetrics.class);
   private static final Duration PUBLISH_EVERY = Duration.ofSeconds(1);
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   /** What the metrics keep of a conversion: enough to take it back out when it is revised. */
   private record Facts(String status, Map<String, Map<String, Double>> creditByModel, List<Credit> timeToConvert) {}
@@ -149,21 +151,44 @@ public final class CommittedMetrics implements AutoCloseable {
       consumer.seekToBeginning(partitions);
       long nextPublish = 0;
       while (!closing) {
-        for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          apply(record);
+        if (!applyAll(consumer.poll(Duration.ofMillis(500)))) {
+          Thread.sleep(RETRY_AFTER.toMillis());
         }
         if (System.currentTimeMillis() >= nextPublish) {
           publish();
           nextPublish = System.currentTimeMillis() + PUBLISH_EVERY.toMillis();
         }
       }
-    } catch (WakeupException e) {
+    } catch (WakeupException | InterruptedException e) {
       // closing
     } catch (RuntimeException e) {
-      log.error("{} business metrics stopped", ecosystem, e);
+      log.error("{} business metrics stopped: the outputs' partitions cannot be read", ecosystem, e);
     } finally {
       consumer.close();
     }
+  }
+
+  /**
+   * Applies a batch, partition by partition. A record that cannot be applied (its registry does
+   * not answer, say) is read again, with the rest of its partition, at the next poll: the metrics
+   * lag meanwhile, and skip nothing. Returns whether every record was applied.
+   */
+  private boolean applyAll(final ConsumerRecords<String, byte[]> batch) {
+    boolean all = true;
+    for (final TopicPartition partition : batch.partitions()) {
+      for (final ConsumerRecord<String, byte[]> record : batch.records(partition)) {
+        try {
+          apply(record);
+        } catch (RuntimeException e) {
+          log.warn("{} business metrics: a record of {} cannot be applied yet ({}); trying again in {} s", ecosystem,
+              record.topic(), e.getMessage(), RETRY_AFTER.toSeconds());
+          consumer.seek(partition, record.offset());
+          all = false;
+          break;
+        }
+      }
+    }
+    return all;
   }
 
   private synchronized void apply(final ConsumerRecord<String, byte[]> record) {

@@ -15,24 +15,32 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.streams.KafkaStreams;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.topics.EcoTopic;
 
 /**
- * Prometheus text at {@code /metrics} (Micrometer), and {@code /health}: the processors' states and
- * whether their schema registries answer.
+ * Prometheus text at {@code /metrics} (Micrometer); {@code /health} (also {@code /health/ready}):
+ * the processors' states and whether their schema registries answer; {@code /health/live}: whether
+ * a processor has failed for good.
  */
 public final class MetricsServer implements AutoCloseable {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final List<FunnelProcessor> processors = new ArrayList<>();
-  private final List<AutoCloseable> binders = new ArrayList<>();
-  private final Map<String, RegistryProbe> registries = new TreeMap<>();
+  // Ecosystems start on threads of their own.
+  private final List<FunnelProcessor> processors = new CopyOnWriteArrayList<>();
+  private final List<AutoCloseable> binders = new CopyOnWriteArrayList<>();
+  private final Map<String, RegistryProbe> registries = new ConcurrentSkipListMap<>();
+  /** The ecosystems this process runs, whether or not their processors have started yet. */
+  private final Set<String> expected = new ConcurrentSkipListSet<>();
   private final HttpServer http;
 
   private MetricsServer(final HttpServer http) {
@@ -50,8 +58,15 @@ public final class MetricsServer implements AutoCloseable {
     server.binders.add(gc);
     server.http.createContext("/metrics", server::metrics);
     server.http.createContext("/health", server::health);
+    server.http.createContext("/health/ready", server::health);
+    server.http.createContext("/health/live", server::live);
     server.http.start();
     return server;
+  }
+
+  /** Says that this process runs {@code ecosystem}: until its processor is watched, it is STARTING, and not ready. */
+  public void expect(final Ecosystem ecosystem) {
+    expected.add(EcoTopic.prefix(ecosystem));
   }
 
   /** Exports a processor's Kafka Streams metrics, tagged with its ecosystem, and watches its health. */
@@ -112,11 +127,11 @@ public final class MetricsServer implements AutoCloseable {
    */
   private void health(final HttpExchange exchange) throws IOException {
     final Map<String, String> states = new TreeMap<>();
-    boolean up = !processors.isEmpty();
+    expected.forEach(eco -> states.put(eco, "STARTING"));
     for (final FunnelProcessor processor : processors) {
       states.put(EcoTopic.prefix(processor.ecosystem()), processor.streams().state().name());
-      up &= processor.isRunning();
     }
+    final boolean up = !states.isEmpty() && states.values().stream().allMatch(KafkaStreams.State.RUNNING.name()::equals);
     final Map<String, String> reachability = new TreeMap<>();
     boolean degraded = false;
     for (final Map.Entry<String, RegistryProbe> probe : registries.entrySet()) {
@@ -128,6 +143,22 @@ public final class MetricsServer implements AutoCloseable {
     final String body = "{\"status\":\"" + status + "\",\"processors\":" + object(states) + ",\"registries\":"
         + object(reachability) + "}";
     respond(exchange, up ? 200 : 503, "application/json", body);
+  }
+
+  /**
+   * Liveness: 200 unless a processor has failed for good (ERROR, or on its way there), when
+   * restarting the process is the cure. A processor that is starting or rebalancing is alive.
+   */
+  private void live(final HttpExchange exchange) throws IOException {
+    final Map<String, String> states = new TreeMap<>();
+    boolean alive = true;
+    for (final FunnelProcessor processor : processors) {
+      final KafkaStreams.State state = processor.streams().state();
+      states.put(EcoTopic.prefix(processor.ecosystem()), state.name());
+      alive &= state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR;
+    }
+    respond(exchange, alive ? 200 : 503, "application/json",
+        "{\"status\":\"" + (alive ? "LIVE" : "FAILED") + "\",\"processors\":" + object(states) + "}");
   }
 
   private static String object(final Map<String, String> entries) {

@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +34,13 @@ public final class FunnelProcessor implements AutoCloseable {
 
   private final Ecosystem ecosystem;
   private final KafkaStreams streams;
+  /** Completed when Kafka Streams reaches ERROR: it has shut down for good and processes nothing more. */
+  private final CompletableFuture<Void> failed;
 
-  private FunnelProcessor(final Ecosystem ecosystem, final KafkaStreams streams) {
+  private FunnelProcessor(final Ecosystem ecosystem, final KafkaStreams streams, final CompletableFuture<Void> failed) {
     this.ecosystem = ecosystem;
     this.streams = streams;
+    this.failed = failed;
   }
 
   /**
@@ -58,14 +63,33 @@ public final class FunnelProcessor implements AutoCloseable {
     final AvroSerdes serdes = new AvroSerdes(new RegistryClient(registryUrl), true);
     final FunnelConfig onCluster = config.withInputPartitions(prepareTopics(names, kafka));
     final KafkaStreams streams = new KafkaStreams(FunnelTopology.build(names, onCluster, serdes), settings);
-    streams.setUncaughtExceptionHandler(e -> {
-      // Records are only committed once processed, so a replaced thread picks up where the failed one stood.
-      log.error("{} stream thread failed; replacing it", ecosystem, e);
-      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    streams.setUncaughtExceptionHandler(e -> onThreadFailure(ecosystem, e));
+    final CompletableFuture<Void> failed = new CompletableFuture<>();
+    streams.setStateListener((now, before) -> {
+      log.info("{} processor: {} -> {}", ecosystem, before, now);
+      if (now == KafkaStreams.State.ERROR) {
+        failed.complete(null);
+      }
     });
-    streams.setStateListener((now, before) -> log.info("{} processor: {} -> {}", ecosystem, before, now));
     streams.start();
-    return new FunnelProcessor(ecosystem, streams);
+    return new FunnelProcessor(ecosystem, streams, failed);
+  }
+
+  /**
+   * A failed stream thread is replaced: records are only committed once processed, so the new
+   * thread picks up where the failed one stood. When no new thread can do better (an input or
+   * internal topic is gone, the JVM is out of memory), the processor shuts down instead and
+   * reaches ERROR, so that whatever supervises it can act.
+   */
+  private static StreamThreadExceptionResponse onThreadFailure(final Ecosystem ecosystem, final Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof MissingSourceTopicException || cause instanceof Error) {
+        log.error("{} stream thread failed, and a new one cannot recover: shutting the processor down", ecosystem, e);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
+    }
+    log.error("{} stream thread failed; replacing it", ecosystem, e);
+    return StreamThreadExceptionResponse.REPLACE_THREAD;
   }
 
   /**
@@ -95,15 +119,23 @@ public final class FunnelProcessor implements AutoCloseable {
     return streams;
   }
 
-  /** Waits until the processor runs (its internal topics then exist); fails if it does not within {@code timeout}. */
+  /**
+   * Waits until the processor runs (its internal topics then exist); fails if it does not within
+   * {@code timeout}, or reaches ERROR.
+   */
   public void awaitRunning(final Duration timeout) throws InterruptedException {
     final long deadline = System.nanoTime() + timeout.toNanos();
     while (!isRunning()) {
-      if (System.nanoTime() > deadline) {
+      if (System.nanoTime() > deadline || failed.isDone()) {
         throw new IllegalStateException(ecosystem + " processor is " + streams.state() + " after " + timeout);
       }
       Thread.sleep(100);
     }
+  }
+
+  /** Runs {@code action} once the processor has reached ERROR (at once if it has). */
+  public void onError(final Runnable action) {
+    failed.thenRun(action);
   }
 
   public boolean isRunning() {

@@ -15,10 +15,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalKafka;
+import wxfunnel.metrics.CommittedMetrics;
 import wxfunnel.metrics.MetricsServer;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryServer;
@@ -65,9 +67,13 @@ class RegistryOutageTest {
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
         assertThat(Http.get(metrics.url() + "/health")).contains("\"status\":\"UP\"");
 
-        // 1. Down: a new generator waits for it, with backoff; health and metric show it.
+        // 1. Down: a new generator waits for it, with backoff; health and metric show it. Business
+        //    metrics that start now, with a client that gives up on the registry after 2 s (an outage
+        //    longer than its patience), cannot decode the outputs yet.
         registry.close();
         final long downAt = System.nanoTime();
+        final CommittedMetrics business = CommittedMetrics.start(WEIXIN, kafka.clientConfig(),
+            new RegistryClient(registryUrl, Duration.ofSeconds(2)), metrics.registry(), 5, AttributionModel.LAST_TOUCH);
         final CompletableFuture<Void> secondPart = CompletableFuture.runAsync(
             () -> send(kafka, registryUrl, 2, Instant.now().minus(Duration.ofDays(2))));
         await().atMost(OUTAGE.plusSeconds(30)).pollInterval(Duration.ofSeconds(1))
@@ -85,6 +91,12 @@ class RegistryOutageTest {
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
         await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(metrics.url() + "/health").contains("\"status\":\"UP\""));
         assertThat(Http.get(metrics.url() + "/metrics")).contains(REACHABLE + " 1.0");
+
+        // 3. The business metrics caught up once it was back: every committed conversion, none skipped.
+        final long committed = ProcessorOutputs.read(kafka.clientConfig(), registryUrl, new Names(WEIXIN)).conversions().size();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+            .untilAsserted(() -> assertThat(exportedConversions(metrics)).isEqualTo(committed));
+        business.close();
       }
       final ProcessorOutputs expected = ProcessorOutputs.reference(kafka.clientConfig(), registryUrl, new Names(WEIXIN),
           dir.resolve("reference"));
@@ -104,6 +116,11 @@ class RegistryOutageTest {
     final Map<String, Object> config = new HashMap<>(kafka.clientConfig());
     config.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 3_000L);
     return config;
+  }
+
+  private static long exportedConversions(final MetricsServer metrics) throws Exception {
+    return Math.round(Http.get(metrics.url() + "/metrics").lines().filter(line -> line.startsWith("wxfunnel_conversions{"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum());
   }
 
   private static void send(final LocalKafka kafka, final String registryUrl, final long seed, final Instant start) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -25,6 +26,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.CreditedTouch;
 import wxfunnel.events.Ecosystem;
@@ -67,6 +69,32 @@ class ReplayTest {
   Path dir;
 
   /** The latest committed value of every key of the two keyed outputs. */
+  private static Map<String, FunnelRow> withoutCredit(final Map<String, FunnelRow> funnel) {
+    final Map<String, FunnelRow> rows = new TreeMap<>();
+    funnel.forEach((key, row) -> rows.put(key, FunnelRow.newBuilder(row).setAttributedGmv(Map.of()).build()));
+    rows.values().removeIf(row -> row.getTouched() == 0);
+    return rows;
+  }
+
+  /** Per row with any, its attributed GMV in CNY. */
+  private static Map<String, Long> credit(final Map<String, FunnelRow> funnel) {
+    final Map<String, Long> credit = new TreeMap<>();
+    funnel.forEach((key, row) -> row.getAttributedGmv().forEach((currency, amount) -> credit.merge(key, amount, Long::sum)));
+    return credit;
+  }
+
+  /** Each attributed payment's whole amount, on the row of its last touch's campaign and the day paid in Shanghai. */
+  private static Map<String, Long> lastTouchCredit(final Map<String, Conversion> conversions) {
+    final Map<String, Long> credit = new TreeMap<>();
+    for (final Conversion conversion : conversions.values()) {
+      conversion.getAttributions().stream().filter(a -> a.getModel() == AttributionModel.LAST_TOUCH)
+          .flatMap(a -> a.getTouches().stream()).filter(t -> t.getCampaignId() != null && conversion.getAmount() > 0)
+          .forEach(t -> credit.merge(t.getCampaignId() + "|" + LocalDate.ofInstant(conversion.getPaidAt(), ZoneId.of("Asia/Shanghai")),
+              conversion.getAmount(), Long::sum));
+    }
+    return credit;
+  }
+
   private record Snapshot(Map<String, Conversion> conversions, Map<String, FunnelRow> funnel) {
 
     /** The keys whose values differ from {@code other}'s, or exist on one side only. */
@@ -164,7 +192,11 @@ class ReplayTest {
       assertThat(snapshot(stack, PRODUCTION).differences(production)).as("production untouched").isEmpty();
       assertThat(groupOffsets(stack)).isEqualTo(productionOffsets);
       final Snapshot shadow = snapshot(stack, new Names(WEIXIN, "short"));
-      assertThat(shadow.funnel()).as("the funnel does not depend on the lookback").isEqualTo(production.funnel());
+      assertThat(withoutCredit(shadow.funnel())).as("the funnel's users and GMV do not depend on the lookback")
+          .isEqualTo(withoutCredit(production.funnel()));
+      // Each row's attributed GMV is what its conversions credit it, under the default last touch.
+      assertThat(credit(shadow.funnel())).isEqualTo(lastTouchCredit(shadow.conversions())).isNotEqualTo(credit(production.funnel()));
+      assertThat(credit(production.funnel())).isEqualTo(lastTouchCredit(production.conversions()));
       assertThat(shadow.conversions().keySet()).isEqualTo(production.conversions().keySet());
       final Map<String, Integer> cases = new TreeMap<>();
       production.conversions().forEach((id, before) -> {
