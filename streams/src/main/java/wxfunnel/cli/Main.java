@@ -32,7 +32,8 @@ public final class Main {
         .execute(args);
   }
 
-  private static String oneLine(final Throwable e) {
+  /** The first message in {@code e}'s causes, else its class: one line for a user to read. */
+  static String oneLine(final Throwable e) {
     Throwable cause = e;
     while (cause.getMessage() == null && cause.getCause() != null) {
       cause = cause.getCause();

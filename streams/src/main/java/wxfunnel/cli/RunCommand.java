@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.errors.RetriableException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,7 +24,6 @@ import wxfunnel.topics.EcoTopic;
     description = "Run the processor of one ecosystem against a given cluster and registry, until Ctrl-C or SIGTERM.")
 final class RunCommand implements Callable<Integer> {
 
-  private static final Duration STARTUP = Duration.ofMinutes(30);
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
 
   @Mixin
@@ -68,54 +69,76 @@ final class RunCommand implements Callable<Integer> {
   /**
    * Starts each ecosystem on its own thread, so that a cluster that does not answer holds back only
    * its own processor (tried again, with backoff, until it answers); exits 1 when a processor
-   * reaches ERROR, or does not run within {@link #STARTUP} of starting.
+   * cannot start for another reason or reaches ERROR.
    */
   @Override
   public Integer call() throws Exception {
     final UntilStopped running = new UntilStopped("run");
     final MetricsServer metrics = running.closeOnStop(MetricsServer.start(metricsHost, metricsPort));
     for (final Ecosystem eco : ecosystems) {
-      new Thread(() -> start(eco, running, metrics), "wxfunnel-start-" + EcoTopic.prefix(eco)).start();
+      metrics.expect(eco);
+      final Thread starter = new Thread(() -> start(eco, running, metrics), "wxfunnel-start-" + EcoTopic.prefix(eco));
+      starter.setDaemon(true);
+      starter.start();
     }
     return running.await();
   }
 
   private void start(final Ecosystem eco, final UntilStopped running, final MetricsServer metrics) {
-    metrics.expect(eco);
+    final String name = EcoTopic.prefix(eco);
     try {
-      final FunnelProcessor processor = running.closeOnStop(startWithRetries(eco));
-      processor.onError(() -> running.fail(EcoTopic.prefix(eco) + " processor stopped in ERROR; see its log"));
+      final FunnelProcessor processor = startWithRetries(eco, running);
+      if (processor == null) {
+        return;
+      }
+      running.closeOnStop(processor);
+      processor.onError(() -> running.fail(name + " processor stopped in ERROR; see its log"));
       metrics.watchRegistry(eco, registryUrl(eco));
-      processor.awaitRunning(STARTUP);
+      processor.awaitRunning();
       // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
       metrics.watch(processor);
       running.closeOnStop(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)),
           metrics.registry(), topCampaigns, funnel.config(eco).model()));
-      System.out.println(EcoTopic.prefix(eco) + " processor running; metrics at " + metrics.url() + "/metrics");
+      System.out.println(name + " processor running; metrics at " + metrics.url() + "/metrics");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      running.fail(EcoTopic.prefix(eco) + " processor did not start: " + e.getMessage());
+    } catch (Throwable e) {
+      running.fail(name + " processor did not start: " + Main.oneLine(e));
     }
   }
 
   /**
    * Starts the processor, trying again with backoff (1 s, doubling up to a minute) while its
-   * cluster does not answer or its input topics do not exist.
+   * cluster does not answer or its input topics do not exist yet; anything else (a refused
+   * credential, topics that disagree) is thrown. Null once the command is stopped meanwhile.
    */
-  private FunnelProcessor startWithRetries(final Ecosystem eco) throws InterruptedException {
+  private FunnelProcessor startWithRetries(final Ecosystem eco, final UntilStopped running) throws InterruptedException {
     Duration backoff = Duration.ofSeconds(1);
     while (true) {
       try {
         return FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir);
       } catch (IllegalStateException e) {
-        // The cluster did not answer, or the input topics are not there yet.
-        System.err.println(EcoTopic.prefix(eco) + " processor cannot start yet (" + e.getMessage() + "); trying again in "
+        if (!isRetriable(e)) {
+          throw e;
+        }
+        System.err.println(EcoTopic.prefix(eco) + " processor cannot start yet (" + Main.oneLine(e) + "); trying again in "
             + backoff.toSeconds() + " s");
-        Thread.sleep(backoff.toMillis());
+        if (running.stopsWithin(backoff)) {
+          return null;
+        }
         backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       }
     }
+  }
+
+  /** Whether the cluster did not answer in time, or answered that a topic is not there yet: what waiting can cure. */
+  private static boolean isRetriable(final Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof RetriableException || cause instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Map<String, Object> kafkaConfig(final Ecosystem eco) {

@@ -36,6 +36,7 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.events.ModelAttribution;
 import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.RegistryException;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.DeadLetters;
@@ -169,9 +170,10 @@ public final class CommittedMetrics implements AutoCloseable {
   }
 
   /**
-   * Applies a batch, partition by partition. A record that cannot be applied (its registry does
-   * not answer, say) is read again, with the rest of its partition, at the next poll: the metrics
-   * lag meanwhile, and skip nothing. Returns whether every record was applied.
+   * Applies a batch, partition by partition. A record whose schema registry does not answer is
+   * read again, with the rest of its partition, at the next poll: the metrics lag meanwhile (and
+   * "last seen" stands still), and skip nothing. A record that can never be applied (not written
+   * by the processor) is logged and left out. Returns whether every record was dealt with.
    */
   private boolean applyAll(final ConsumerRecords<String, byte[]> batch) {
     boolean all = true;
@@ -180,8 +182,13 @@ public final class CommittedMetrics implements AutoCloseable {
         try {
           apply(record);
         } catch (RuntimeException e) {
-          log.warn("{} business metrics: a record of {} cannot be applied yet ({}); trying again in {} s", ecosystem,
-              record.topic(), e.getMessage(), RETRY_AFTER.toSeconds());
+          if (!registryDown(e)) {
+            log.error("{} business metrics leave out a record of {} at offset {}: {}", ecosystem, record.topic(), record.offset(),
+                e.getClass().getSimpleName());
+            continue;
+          }
+          log.warn("{} business metrics: the schema registry does not answer; trying again in {} s", ecosystem,
+              RETRY_AFTER.toSeconds());
           consumer.seek(partition, record.offset());
           all = false;
           break;
@@ -189,6 +196,16 @@ public final class CommittedMetrics implements AutoCloseable {
       }
     }
     return all;
+  }
+
+  /** Whether {@code e} comes from a schema registry that does not answer (or answers that it cannot, now). */
+  private static boolean registryDown(final Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof RegistryException registry && registry.isRetriable()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private synchronized void apply(final ConsumerRecord<String, byte[]> record) {
@@ -203,9 +220,12 @@ public final class CommittedMetrics implements AutoCloseable {
       }
       return;
     }
-    lastOutputMillis.set(System.currentTimeMillis());
     if (topic.endsWith(".conversions")) {
-      facts.put(record.key(), facts(conversions.deserialize(topic, record.value()), model));
+      if (record.value() == null) {
+        facts.remove(record.key());
+      } else {
+        facts.put(record.key(), facts(conversions.deserialize(topic, record.value()), model));
+      }
     } else if (topic.endsWith(".funnel")) {
       if (record.value() == null) {
         funnel.remove(record.key());
@@ -214,8 +234,10 @@ public final class CommittedMetrics implements AutoCloseable {
       }
     } else {
       final Header reason = record.headers().lastHeader(DeadLetters.REASON);
-      deadLetters.merge(reason == null ? "UNKNOWN" : new String(reason.value(), StandardCharsets.UTF_8), 1L, Long::sum);
+      deadLetters.merge(reason == null || reason.value() == null ? "UNKNOWN" : new String(reason.value(), StandardCharsets.UTF_8),
+          1L, Long::sum);
     }
+    lastOutputMillis.set(System.currentTimeMillis());
   }
 
   private static Facts facts(final Conversion conversion, final AttributionModel model) {

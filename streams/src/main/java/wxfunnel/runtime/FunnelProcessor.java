@@ -124,13 +124,21 @@ public final class FunnelProcessor implements AutoCloseable {
    * {@code timeout}, or reaches ERROR.
    */
   public void awaitRunning(final Duration timeout) throws InterruptedException {
-    final long deadline = System.nanoTime() + timeout.toNanos();
+    final long start = System.nanoTime();
     while (!isRunning()) {
-      if (System.nanoTime() > deadline || failed.isDone()) {
+      if (failed.isDone()) {
+        throw new IllegalStateException(ecosystem + " processor reached ERROR while starting");
+      }
+      if (timeout != null && System.nanoTime() - start > timeout.toNanos()) {
         throw new IllegalStateException(ecosystem + " processor is " + streams.state() + " after " + timeout);
       }
       Thread.sleep(100);
     }
+  }
+
+  /** Waits, however long restoring its state takes, until the processor runs; fails if it reaches ERROR. */
+  public void awaitRunning() throws InterruptedException {
+    awaitRunning(null);
   }
 
   /** Runs {@code action} once the processor has reached ERROR (at once if it has). */

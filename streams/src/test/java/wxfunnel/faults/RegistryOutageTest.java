@@ -84,6 +84,7 @@ class RegistryOutageTest {
         assertThat(health.body().at("/processors/weixin").asText()).isEqualTo("RUNNING");
         assertThat(Http.get(metrics.url() + "/metrics")).contains(REACHABLE + " 0.0");
         assertThat(secondPart).as("the generator still waiting for the registry").isNotDone();
+        assertThat(exportedConversions(metrics)).as("business metrics that cannot decode yet").isZero();
 
         // 2. Back on the same port: the generator finishes, the processor catches up, health is UP again.
         registry = RegistryServer.start(kafka.clientConfig(), registryPort);

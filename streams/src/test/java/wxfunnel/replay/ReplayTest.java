@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -68,7 +67,7 @@ class ReplayTest {
   @TempDir
   Path dir;
 
-  /** The latest committed value of every key of the two keyed outputs. */
+  /** The rows with users, without their attributed GMV: what does not depend on the attribution. */
   private static Map<String, FunnelRow> withoutCredit(final Map<String, FunnelRow> funnel) {
     final Map<String, FunnelRow> rows = new TreeMap<>();
     funnel.forEach((key, row) -> rows.put(key, FunnelRow.newBuilder(row).setAttributedGmv(Map.of()).build()));
@@ -76,7 +75,7 @@ class ReplayTest {
     return rows;
   }
 
-  /** Per row with any, its attributed GMV in CNY. */
+  /** Per row with any, its attributed GMV (all in CNY: Weixin's traffic pays in yuan). */
   private static Map<String, Long> credit(final Map<String, FunnelRow> funnel) {
     final Map<String, Long> credit = new TreeMap<>();
     funnel.forEach((key, row) -> row.getAttributedGmv().forEach((currency, amount) -> credit.merge(key, amount, Long::sum)));
@@ -89,12 +88,13 @@ class ReplayTest {
     for (final Conversion conversion : conversions.values()) {
       conversion.getAttributions().stream().filter(a -> a.getModel() == AttributionModel.LAST_TOUCH)
           .flatMap(a -> a.getTouches().stream()).filter(t -> t.getCampaignId() != null && conversion.getAmount() > 0)
-          .forEach(t -> credit.merge(t.getCampaignId() + "|" + LocalDate.ofInstant(conversion.getPaidAt(), ZoneId.of("Asia/Shanghai")),
+          .forEach(t -> credit.merge(t.getCampaignId() + "|" + LocalDate.ofInstant(conversion.getPaidAt(), FunnelConfig.defaultTimeZone(WEIXIN)),
               conversion.getAmount(), Long::sum));
     }
     return credit;
   }
 
+  /** The latest committed value of every key of the two keyed outputs. */
   private record Snapshot(Map<String, Conversion> conversions, Map<String, FunnelRow> funnel) {
 
     /** The keys whose values differ from {@code other}'s, or exist on one side only. */
