@@ -182,7 +182,7 @@ public final class CommittedMetrics implements AutoCloseable {
         try {
           apply(record);
         } catch (RuntimeException e) {
-          if (!registryDown(e)) {
+          if (!RegistryException.isOutage(e)) {
             log.error("{} business metrics leave out a record of {} at offset {}: {}", ecosystem, record.topic(), record.offset(),
                 e.getClass().getSimpleName());
             continue;
@@ -196,16 +196,6 @@ public final class CommittedMetrics implements AutoCloseable {
       }
     }
     return all;
-  }
-
-  /** Whether {@code e} comes from a schema registry that does not answer (or answers that it cannot, now). */
-  private static boolean registryDown(final Throwable e) {
-    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-      if (cause instanceof RegistryException registry && registry.isRetriable()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private synchronized void apply(final ConsumerRecord<String, byte[]> record) {

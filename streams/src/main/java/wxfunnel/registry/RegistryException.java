@@ -46,4 +46,14 @@ public final class RegistryException extends RuntimeException {
   public boolean isRetriable() {
     return status >= 500 || status == 429;
   }
+
+  /** Whether {@code e} comes from a schema registry that does not answer, or answers that it cannot now: an outage to wait out. */
+  public static boolean isOutage(final Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof RegistryException registry && registry.isRetriable()) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -37,7 +37,7 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
 
   @Override
   public Response handleError(final ErrorHandlerContext context, final Record<?, ?> record, final Exception exception) {
-    if (isRegistryOutage(exception)) {
+    if (RegistryException.isOutage(exception)) {
       return Response.fail();
     }
     log.error("processing failed at {}-{}@{} in {}; the record goes to {}", context.topic(), context.partition(),
@@ -63,15 +63,5 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
     } catch (RuntimeException notOne) {
       return null;
     }
-  }
-
-
-  private static boolean isRegistryOutage(final Throwable exception) {
-    for (Throwable cause = exception; cause != null; cause = cause.getCause()) {
-      if (cause instanceof RegistryException registry && registry.isRetriable()) {
-        return true;
-      }
-    }
-    return false;
   }
 }
