@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import wxfunnel.demo.Demo;
 import wxfunnel.demo.LocalPrometheus;
+import wxfunnel.demo.LogFile;
 
 /** {@code wxfunnel demo}: the main job, with nothing installed. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -72,9 +73,9 @@ final class DemoCommand implements Callable<Integer> {
       }
     }, "wxfunnel-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    try {
+    try (LogFile logs = LogFile.redirect(Files.createDirectories(dir).resolve("demo.log"))) {
       Demo.run(new Demo.Options(duration, rate, seed, injectDropAt, prometheus ? LocalPrometheus.Settings.defaults() : null,
-          metricsPort, dir, backfill, summaryFile, System.out, funnel::config, disorder.disorder()), stop);
+          metricsPort, dir, backfill, summaryFile, System.out, funnel::config, disorder.disorder(), logs), stop);
       return 0;
     } finally {
       finished.countDown();

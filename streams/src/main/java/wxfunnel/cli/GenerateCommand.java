@@ -8,10 +8,14 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generated;
 import wxfunnel.generator.Generator;
+import wxfunnel.generator.TrafficModel;
 import wxfunnel.generator.TrafficSender;
 
 /** {@code wxfunnel generate}: deterministic simulated traffic into the ecosystems' input topics. */
@@ -42,6 +46,10 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Simulated time of the first arrival, ISO-8601 (default: today 00:00 in Beijing; give it for the same bytes on another day).")
   Instant start;
 
+  @Option(names = "--realtime",
+      description = "Event time is the wall clock: traffic starts now, at --rate records per second on average, and each record is sent when it happens. For a stack that runs for days: its inputs never fall out of retention or ahead of the broker's clock.")
+  boolean realtime;
+
   @Mixin
   DisorderOptions disorder;
 
@@ -49,19 +57,26 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Arrivals per simulated second at the busiest hour (default: ${DEFAULT-VALUE}).")
   double personsPerSecond;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
-    final Generator generator = new Generator(Generator.Settings.of(seed, events).withEcosystems(ecosystems)
-        .withPersonsPerSecond(personsPerSecond).withStart(start == null ? todayInBeijing() : start).withDisorder(disorder.disorder()));
+    final Generator generator = new Generator(settings());
     try (TrafficSender sender = new TrafficSender(client.kafkaConfig(), client.registry())) {
       final long began = System.nanoTime();
       long reported = began;
       long sent = 0;
       while (generator.hasNext()) {
         final Generated record = generator.next();
+        if (realtime) {
+          waitUntil(record.deliverAt());
+        }
         sender.send(record);
         sent++;
-        pace(began, sent);
+        if (!realtime) {
+          pace(began, sent);
+        }
         if (System.nanoTime() - reported >= PROGRESS_EVERY.toNanos()) {
           reported = System.nanoTime();
           progress(sent, began);
@@ -71,6 +86,28 @@ final class GenerateCommand implements Callable<Integer> {
       progress(sent, began);
     }
     return 0;
+  }
+
+  private Generator.Settings settings() {
+    final Generator.Settings settings = Generator.Settings.of(seed, events).withEcosystems(ecosystems).withDisorder(disorder.disorder());
+    if (!realtime) {
+      return settings.withPersonsPerSecond(personsPerSecond).withStart(start == null ? todayInBeijing() : start);
+    }
+    if (start != null || rate <= 0) {
+      throw new ParameterException(spec.commandLine(), "--realtime starts now and needs --rate above 0; it takes no --start");
+    }
+    return settings.withPersonsPerSecond(rate / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm().withStart(Instant.now());
+  }
+
+  /** Sleeps until the wall clock reaches {@code epochMillis}. */
+  private static void waitUntil(final long epochMillis) {
+    try {
+      for (long wait = epochMillis - System.currentTimeMillis(); wait > 0; wait = epochMillis - System.currentTimeMillis()) {
+        Thread.sleep(wait);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Recent enough for the brokers' time-based retention to keep what is generated. */

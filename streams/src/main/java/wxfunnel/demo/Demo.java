@@ -48,10 +48,11 @@ public final class Demo {
    * @param summaryFile where to write the final summary as JSON; null for nowhere
    * @param semantics each ecosystem's lookback, windows and grace ({@code FunnelConfig::defaults} for DESIGN's)
    * @param disorder what the simulated producers get wrong
+   * @param logs where the process's log lines go instead of the screen; null to leave them where they are
    */
   public record Options(Duration duration, double rate, long seed, Duration injectDropAt, LocalPrometheus.Settings prometheus,
       int metricsPort, Path dataDir, Duration backfill, Path summaryFile, PrintStream out,
-      Function<Ecosystem, FunnelConfig> semantics, Generator.Disorder disorder) {}
+      Function<Ecosystem, FunnelConfig> semantics, Generator.Disorder disorder, LogFile logs) {}
 
   private static final int PARTITIONS = 3;
   private static final Duration REFRESH = Duration.ofSeconds(2);
@@ -67,7 +68,8 @@ public final class Demo {
     final PrintStream out = options.out();
     final Instant began = Instant.now();
     try (LocalStack stack = LocalStack.start(options.dataDir().resolve("local"), 0, 0)) {
-      out.println("kafka=" + stack.bootstrapServers() + " registry=" + stack.registryUrl());
+      out.println("kafka=" + stack.bootstrapServers() + " registry=" + stack.registryUrl()
+          + (options.logs() == null ? "" : " logs=" + options.logs().path()));
       try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
         topics.create(EnumSet.allOf(Ecosystem.class), PARTITIONS);
       }
@@ -134,8 +136,9 @@ public final class Demo {
         }
         if (Instant.now().isAfter(nextDraw)) {
           final Map<String, Long> sent = traffic.sent();
-          final String header = String.format("wxfunnel demo  %s elapsed  (Ctrl-C to stop)",
-              Duration.between(began, Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString().substring(2).toLowerCase());
+          final String header = String.format("wxfunnel demo  %s elapsed  (Ctrl-C to stop)%s",
+              Duration.between(began, Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString().substring(2).toLowerCase(),
+              options.logs() == null ? "" : "  " + options.logs().summary());
           out.print((live ? "\033[H\033[2J" : "") + LiveView.render(view.summary(), perSecond(lastSent, sent, lastDraw), header));
           out.flush();
           lastSent = sent;
@@ -178,6 +181,9 @@ public final class Demo {
 
   private static void report(final Options options, final Summary summary) throws IOException {
     options.out().print(LiveView.render(summary, Map.of(), "summary of the committed outputs"));
+    if (options.logs() != null) {
+      options.out().println(options.logs().summary());
+    }
     if (options.summaryFile() != null) {
       Files.writeString(options.summaryFile(), json.writeValueAsString(summary));
       options.out().println("summary written to " + options.summaryFile());

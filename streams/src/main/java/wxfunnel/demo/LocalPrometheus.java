@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -30,14 +31,26 @@ public final class LocalPrometheus implements AutoCloseable {
   }
 
   private final Process process;
+  private final int port;
 
-  private LocalPrometheus(final Process process) {
+  private LocalPrometheus(final Process process, final int port) {
     this.process = process;
+    this.port = port;
   }
 
-  /** Starts Prometheus, or says why not and returns null. */
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** Starts Prometheus scraping 127.0.0.1:{@code metricsPort}, or says why not and returns null. */
   static LocalPrometheus start(final Settings settings, final Path dataDir, final int metricsPort, final PrintStream out)
       throws IOException {
+    return start(settings, dataDir, List.of(metricsPort), out);
+  }
+
+  /** Starts Prometheus scraping each of 127.0.0.1:{@code metricsPorts} as job wxfunnel, or says why not and returns null. */
+  public static LocalPrometheus start(final Settings settings, final Path dataDir, final List<Integer> metricsPorts,
+      final PrintStream out) throws IOException {
     final Path binary = onPath("prometheus");
     if (binary == null) {
       out.println("prometheus is not on PATH, so no local Prometheus (Debian: apt-get install prometheus)");
@@ -47,8 +60,8 @@ public final class LocalPrometheus implements AutoCloseable {
     final long seconds = settings.interval().toSeconds();
     final StringBuilder config = new StringBuilder()
         .append("global:\n  scrape_interval: ").append(seconds).append("s\n  evaluation_interval: ").append(seconds).append("s\n")
-        .append("scrape_configs:\n  - job_name: wxfunnel\n    static_configs:\n      - targets: ['127.0.0.1:")
-        .append(metricsPort).append("']\n");
+        .append("scrape_configs:\n  - job_name: wxfunnel\n    static_configs:\n      - targets: [")
+        .append(metricsPorts.stream().map(port -> "'127.0.0.1:" + port + "'").collect(Collectors.joining(", "))).append("]\n");
     if (Files.isDirectory(settings.rules())) {
       config.append("rule_files:\n  - '").append(settings.rules().toAbsolutePath()).append("/*.yml'\n");
     }
@@ -57,7 +70,7 @@ public final class LocalPrometheus implements AutoCloseable {
         "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + settings.port()))
         .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
     out.println("prometheus=http://127.0.0.1:" + settings.port() + " (log: " + dir.resolve("prometheus.log") + ")");
-    return new LocalPrometheus(process);
+    return new LocalPrometheus(process, settings.port());
   }
 
   @Override

@@ -22,6 +22,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.apache.kafka.streams.KafkaStreams;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.runtime.FunnelProcessor;
@@ -117,7 +118,17 @@ public final class MetricsServer implements AutoCloseable {
   }
 
   private void metrics(final HttpExchange exchange) throws IOException {
-    respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+    respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", withoutNaN(registry.scrape()));
+  }
+
+  /**
+   * The scrape without its NaN samples. Kafka clients and Streams report NaN for a window with
+   * nothing recorded (a latency, a ratio) and for metrics of a higher recording level than
+   * configured; NaN is not data, so such a series is left out of the scrape until it has a value.
+   */
+  static String withoutNaN(final String scrape) {
+    return scrape.lines().filter(line -> line.startsWith("#") || !line.endsWith(" NaN"))
+        .collect(Collectors.joining("\n", "", "\n"));
   }
 
   /**

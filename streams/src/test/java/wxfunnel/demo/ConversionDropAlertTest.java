@@ -107,7 +107,7 @@ class ConversionDropAlertTest {
       final int port = Ports.free();
       final Demo.Options options = new Demo.Options(null, RATE, 21, dropAt,
           new LocalPrometheus.Settings(port, rules, Duration.ofSeconds(2)), Ports.free(), data, BACKFILL, null,
-          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, Generator.Disorder.NONE);
+          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, Generator.Disorder.NONE, null);
       final AtomicBoolean stopping = new AtomicBoolean();
       return new DemoUnderPrometheus(port, stopping, CompletableFuture.supplyAsync(() -> {
         try {

@@ -11,7 +11,13 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -22,25 +28,34 @@ import wxfunnel.generator.Generator;
 import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
+import wxfunnel.testing.PromQl;
 import wxfunnel.testing.Tools;
 import wxfunnel.topology.FunnelConfig;
 
-/** Every panel of every dashboard shows data: the demo, scraped by a real Prometheus loading the project's rules. */
+/**
+ * The demo, scraped by a real Prometheus loading the project's rules: every metric a rule, a rule
+ * test or a dashboard reads exists in the live scrape with a value, the scrape holds no NaN, and
+ * every panel of every dashboard shows data (NaN is not data).
+ */
 class DashboardsOnPrometheusTest {
 
   private static final ObjectMapper json = new ObjectMapper();
+  /** Names Prometheus makes itself, not scraped. */
+  private static final Set<String> FROM_PROMETHEUS = Set.of("up", "ALERTS", "ALERTS_FOR_STATE");
+  private static final Pattern RULE_TEST_SERIES = Pattern.compile("series: '([a-zA-Z_:][a-zA-Z0-9_:]*)");
 
   @TempDir
   Path dir;
 
   @Test
-  void everyPanelQueryReturnsDataThroughPrometheusHttpApi() throws Exception {
+  void everyMetricReadExistsWithAValueAndEveryPanelQueryReturnsData() throws Exception {
     Tools.require("prometheus", "Debian: apt-get install prometheus");
     final int prometheusPort = Ports.free();
+    final int metricsPort = Ports.free();
     final AtomicBoolean stop = new AtomicBoolean();
     final Demo.Options options = new Demo.Options(Duration.ofMinutes(5), 400, 11, null,
         new LocalPrometheus.Settings(prometheusPort, Tools.repo().resolve("prometheus/rules"), Duration.ofSeconds(2)),
-        Ports.free(), dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, Generator.Disorder.NONE);
+        metricsPort, dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, Generator.Disorder.NONE, null);
     final CompletableFuture<Summary> demo = CompletableFuture.supplyAsync(() -> {
       try {
         return Demo.run(options, stop);
@@ -48,14 +63,34 @@ class DashboardsOnPrometheusTest {
         throw new CompletionException(e);
       }
     });
+    final String prometheus = "http://127.0.0.1:" + prometheusPort;
     try {
       final List<String> queries = DashboardsTest.queries("weixin", "double11-2026");
       await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(3)).untilAsserted(() -> {
         assertThat(demo).isNotDone();
         for (final String query : queries) {
-          assertThat(result("http://127.0.0.1:" + prometheusPort, query)).as(query).isNotEmpty();
+          assertThat(numbers(result(prometheus, query))).as(query).isNotEmpty();
         }
       });
+
+      final Rules rules = rules(prometheus);
+      final Set<String> read = new TreeSet<>(rules.read());
+      queries.forEach(query -> read.addAll(PromQl.metricNames(query)));
+      final Matcher series = RULE_TEST_SERIES.matcher(Files.readString(Tools.repo().resolve("prometheus/tests/wxfunnel_test.yml")));
+      while (series.find()) {
+        read.add(series.group(1));
+      }
+      read.removeAll(rules.recorded());
+      read.removeAll(FROM_PROMETHEUS);
+      final String scrape = Http.get("http://127.0.0.1:" + metricsPort + "/metrics");
+      assertThat(scrape.lines().filter(line -> !line.startsWith("#") && line.endsWith(" NaN"))).as("NaN samples").isEmpty();
+      for (final String name : read) {
+        assertThat(scrape.lines().filter(line -> line.startsWith(name + "{") || line.startsWith(name + " ")))
+            .as("%s in the live scrape", name).isNotEmpty();
+        assertThat(numbers(result(prometheus, name))).as("%s in Prometheus", name).isNotEmpty();
+      }
+      assertThat(read).as("metrics read").contains("wxfunnel_processor_running", "kafka_stream_failed_stream_threads_total",
+          "kafka_stream_processor_node_record_e2e_latency_max");
     } finally {
       stop.set(true);
       demo.get(3, TimeUnit.MINUTES);
@@ -66,5 +101,35 @@ class DashboardsOnPrometheusTest {
     final JsonNode answer = json.readTree(Http.get(prometheus + "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)));
     assertThat(answer.get("status").asText()).as(query).isEqualTo("success");
     return answer.at("/data/result");
+  }
+
+  /** The values of a query's result that are numbers. */
+  private static List<Double> numbers(final JsonNode result) {
+    final List<Double> values = new ArrayList<>();
+    result.forEach(series -> {
+      final double value = Double.parseDouble(series.at("/value/1").asText());
+      if (!Double.isNaN(value)) {
+        values.add(value);
+      }
+    });
+    return values;
+  }
+
+  /** What the loaded rules read, and the names they record. */
+  private record Rules(Set<String> read, Set<String> recorded) {}
+
+  private static Rules rules(final String prometheus) throws Exception {
+    final Set<String> read = new TreeSet<>();
+    final Set<String> recorded = new TreeSet<>();
+    for (final JsonNode group : json.readTree(Http.get(prometheus + "/api/v1/rules")).at("/data/groups")) {
+      for (final JsonNode rule : group.get("rules")) {
+        read.addAll(PromQl.metricNames(rule.get("query").asText()));
+        if (rule.get("type").asText().equals("recording")) {
+          recorded.add(rule.get("name").asText());
+        }
+      }
+    }
+    assertThat(recorded).isNotEmpty();
+    return new Rules(read, recorded);
   }
 }
