@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +47,13 @@ import wxfunnel.topology.FunnelTopology;
  * Business metrics of one ecosystem, exported from what its processor has committed: a
  * {@code read_committed} consumer of its conversions, funnel and DLQ topics and of its ledger's
  * changelog. A crash, restart or replay cannot double-count them: they are a function of the
- * latest committed value of every output key. Labels are the ecosystem and, for the top
- * campaigns by touched users, the campaign (else {@code other}); never a user id.
+ * latest committed value of every output key, published only once the consumer has caught up
+ * with every committed transaction, so that a person moving from one row to another never shows
+ * as a dip. What only grows (funnel users, GMV, dead letters, events) is a counter, so that
+ * {@code rate()} and {@code increase()} work and a restart resumes at the same value; what a later
+ * record can revise (conversions by status, credit per model) is a gauge. Labels are the
+ * ecosystem and, for the campaigns {@link CampaignLabels} names, the campaign (else {@code
+ * other}); never a user id.
  */
 public final class CommittedMetrics implements AutoCloseable {
 
@@ -55,10 +61,13 @@ public final class CommittedMetrics implements AutoCloseable {
   public static final String OTHER = "other";
   /** Ledger outcomes; {@code capped} counts accepted touches the cap on touches per person dropped. */
   private static final Set<String> OUTCOMES = Set.of("accepted", "duplicate", "late", "capped");
-  static final double[] TIME_TO_CONVERT_BUCKETS = {60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400,
-      3 * 86_400, 7 * 86_400};
+  /** Upper bounds of the time-to-convert buckets, in seconds, the last one +Inf. */
+  static final double[] TIME_TO_CONVERT_BOUNDS = {60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400,
+      3 * 86_400, 7 * 86_400, Double.POSITIVE_INFINITY};
   private static final Logger log = LoggerFactory.getLogger(CommittedMetrics.class);
   private static final Duration PUBLISH_EVERY = Duration.ofSeconds(1);
+  /** Under sustained output, when the consumer is never quite caught up, it publishes anyway this often. */
+  private static final Duration PUBLISH_AT_LEAST_EVERY = Duration.ofSeconds(10);
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   /** What the metrics keep of a conversion: enough to take it back out when it is revised. */
@@ -68,7 +77,6 @@ public final class CommittedMetrics implements AutoCloseable {
   record Credit(double seconds, double weight) {}
 
   private final String ecosystem;
-  private final int topCampaigns;
   private final AttributionModel model;
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroDeserializer<Conversion> conversions;
@@ -79,23 +87,23 @@ public final class CommittedMetrics implements AutoCloseable {
   private final Map<String, FunnelRow> funnel = new HashMap<>();
   private final Map<String, Long> deadLetters = new TreeMap<>();
   private final Map<String, Long> ledger = new TreeMap<>();
+  private final CampaignLabels campaigns;
   private final AtomicLong lastOutputMillis = new AtomicLong();
   private final AtomicLong personsInState = new AtomicLong();
-  private final List<MultiGauge> gauges = new ArrayList<>();
-  private final MultiGauge funnelUsers;
-  private final MultiGauge gmv;
+  private final CounterFamily funnelUsers;
+  private final CounterFamily gmv;
+  private final CounterFamily deadLetterRecords;
+  private final CounterFamily events;
   private final MultiGauge conversionsByStatus;
   private final MultiGauge attributed;
-  private final MultiGauge timeToConvert;
-  private final MultiGauge deadLetterRecords;
-  private final MultiGauge events;
+  private final TimeToConvertHistogram timeToConvert;
   private final Thread thread;
   private volatile boolean closing;
 
   private CommittedMetrics(final Ecosystem ecosystem, final Map<String, Object> kafka, final RegistryClient registry,
       final MeterRegistry meters, final int topCampaigns, final AttributionModel model) {
     this.ecosystem = EcoTopic.prefix(ecosystem);
-    this.topCampaigns = topCampaigns;
+    this.campaigns = new CampaignLabels(topCampaigns);
     this.model = model;
     final Map<String, Object> config = new HashMap<>(kafka);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -105,22 +113,25 @@ public final class CommittedMetrics implements AutoCloseable {
     this.conversions = new AvroDeserializer<>(registry, Conversion.class);
     this.rows = new AvroDeserializer<>(registry, FunnelRow.class);
     this.ledgerTopic = FunnelTopology.ledgerChangelog(ecosystem);
-    this.funnelUsers = gauge(meters, "wxfunnel.funnel.users", "Unique users at each funnel step, over all cohort days");
-    this.gmv = gauge(meters, "wxfunnel.gmv", "Money paid by the funnel's paid users, in minor units of currency");
-    this.conversionsByStatus = gauge(meters, "wxfunnel.conversions", "Payments, by attribution status");
-    this.attributed = gauge(meters, "wxfunnel.attributed.conversions", "Payments credited to each campaign, per attribution model");
-    // Cumulative bucket counts by le, as histogram_quantile() reads them; gauges, since a revised
-    // conversion moves between buckets.
-    this.timeToConvert = gauge(meters, "wxfunnel.time.to.convert.seconds",
-        "Payments' credit under the --model attribution model whose touch came at most le seconds before them (cumulative histogram buckets)");
-    this.deadLetterRecords = gauge(meters, "wxfunnel.dlq.records", "Records in the dead-letter queue, by reason");
-    this.events = gauge(meters, "wxfunnel.events", "Valid input events, by type and outcome (accepted, duplicate, late)");
+    final Tags tags = Tags.of("ecosystem", this.ecosystem);
+    this.funnelUsers = new CounterFamily(meters, "wxfunnel.funnel.users", tags,
+        "Users who reached each funnel step, over all cohort days (committed rows)");
+    this.gmv = new CounterFamily(meters, "wxfunnel.gmv", tags,
+        "Money paid by the funnel's paid users, in minor units of currency (committed rows)");
+    this.deadLetterRecords = new CounterFamily(meters, "wxfunnel.dlq.records", tags, "Records dead-lettered, by reason");
+    this.events = new CounterFamily(meters, "wxfunnel.events", tags,
+        "Valid input events, by type and outcome (accepted, duplicate, late, capped)");
+    this.conversionsByStatus = MultiGauge.builder("wxfunnel.conversions").description("Payments now in each attribution status")
+        .tags(tags).register(meters);
+    this.attributed = MultiGauge.builder("wxfunnel.attributed.conversions")
+        .description("Payments credited to each campaign now, per attribution model").tags(tags).register(meters);
+    this.timeToConvert = meters instanceof PrometheusMeterRegistry prometheus ? TimeToConvertHistogram.of(prometheus) : null;
     Gauge.builder("wxfunnel.state.persons", personsInState, AtomicLong::get)
         .description("Persons held in the processor's state, each until its horizon passes (committed count)")
-        .tag("ecosystem", this.ecosystem).register(meters);
+        .tags(tags).register(meters);
     Gauge.builder("wxfunnel.outputs.last.seen.seconds", lastOutputMillis, v -> v.get() / 1000.0)
-        .description("Wall-clock time a committed output was last read, in seconds since the epoch")
-        .tag("ecosystem", this.ecosystem).register(meters);
+        .description("Timestamp of the newest committed output record, in seconds since the epoch")
+        .tags(tags).register(meters);
     this.thread = new Thread(this::loop, "wxfunnel-metrics-" + this.ecosystem);
     this.thread.setDaemon(true);
   }
@@ -136,12 +147,6 @@ public final class CommittedMetrics implements AutoCloseable {
     return metrics;
   }
 
-  private MultiGauge gauge(final MeterRegistry meters, final String name, final String description) {
-    final MultiGauge gauge = MultiGauge.builder(name).description(description).tag("ecosystem", ecosystem).register(meters);
-    gauges.add(gauge);
-    return gauge;
-  }
-
   private void loop() {
     try {
       final List<TopicPartition> partitions = new ArrayList<>();
@@ -150,14 +155,17 @@ public final class CommittedMetrics implements AutoCloseable {
       }
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      long nextPublish = 0;
+      long published = 0;
       while (!closing) {
         if (!applyAll(consumer.poll(Duration.ofMillis(500)))) {
           Thread.sleep(RETRY_AFTER.toMillis());
         }
-        if (System.currentTimeMillis() >= nextPublish) {
+        final long now = System.currentTimeMillis();
+        // The first time only once caught up: a restart resumes at the values it left, never below them.
+        if (now - published >= PUBLISH_EVERY.toMillis()
+            && (caughtUp(partitions) || published > 0 && now - published >= PUBLISH_AT_LEAST_EVERY.toMillis())) {
           publish();
-          nextPublish = System.currentTimeMillis() + PUBLISH_EVERY.toMillis();
+          published = now;
         }
       }
     } catch (WakeupException | InterruptedException e) {
@@ -167,6 +175,12 @@ public final class CommittedMetrics implements AutoCloseable {
     } finally {
       consumer.close();
     }
+  }
+
+  /** Whether every committed transaction of the outputs has been applied. */
+  private boolean caughtUp(final List<TopicPartition> partitions) {
+    final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+    return partitions.stream().allMatch(partition -> consumer.position(partition) >= ends.get(partition));
   }
 
   /**
@@ -210,6 +224,7 @@ public final class CommittedMetrics implements AutoCloseable {
       }
       return;
     }
+    lastOutputMillis.accumulateAndGet(record.timestamp(), Math::max);
     if (topic.endsWith(".conversions")) {
       if (record.value() == null) {
         facts.remove(record.key());
@@ -227,7 +242,6 @@ public final class CommittedMetrics implements AutoCloseable {
       deadLetters.merge(reason == null || reason.value() == null ? "UNKNOWN" : new String(reason.value(), StandardCharsets.UTF_8),
           1L, Long::sum);
     }
-    lastOutputMillis.set(System.currentTimeMillis());
   }
 
   private static Facts facts(final Conversion conversion, final AttributionModel model) {
@@ -249,59 +263,59 @@ public final class CommittedMetrics implements AutoCloseable {
   }
 
   /**
-   * The cumulative histogram of the credits: per bucket of {@link #TIME_TO_CONVERT_BUCKETS}, then
-   * +Inf, the weight of the touches that came at most that many seconds before their payment.
-   * Each conversion's weights add up to 1, so +Inf counts the attributed conversions.
+   * The histogram of the conversions' times to convert: per bucket of {@link
+   * #TIME_TO_CONVERT_BOUNDS}, the conversions whose credit-weighted time to convert is at most its
+   * bound (cumulative), and the sum of those times. A conversion without credit is left out.
    */
-  static double[] cumulative(final Collection<List<Credit>> conversions) {
-    final double[] buckets = new double[TIME_TO_CONVERT_BUCKETS.length + 1];
+  static TimeToConvertHistogram.Buckets histogram(final Collection<List<Credit>> conversions) {
+    final long[] cumulative = new long[TIME_TO_CONVERT_BOUNDS.length];
+    double sum = 0;
     for (final List<Credit> credits : conversions) {
-      for (final Credit credit : credits) {
-        for (int i = 0; i < TIME_TO_CONVERT_BUCKETS.length; i++) {
-          if (credit.seconds() <= TIME_TO_CONVERT_BUCKETS[i]) {
-            buckets[i] += credit.weight();
-          }
+      if (credits.isEmpty()) {
+        continue;
+      }
+      final double seconds = credits.stream().mapToDouble(credit -> credit.weight() * credit.seconds()).sum();
+      sum += seconds;
+      for (int i = 0; i < TIME_TO_CONVERT_BOUNDS.length; i++) {
+        if (seconds <= TIME_TO_CONVERT_BOUNDS[i]) {
+          cumulative[i]++;
         }
-        buckets[TIME_TO_CONVERT_BUCKETS.length] += credit.weight();
       }
     }
-    return buckets;
+    return new TimeToConvertHistogram.Buckets(cumulative, sum);
   }
 
-  /** Re-publishes every gauge from the current committed view. */
+  /** Re-publishes every metric from the current committed view. */
   synchronized void publish() {
-    final Set<String> top = topCampaigns();
+    campaigns.update(funnel.values());
     final Map<List<String>, Double> users = new TreeMap<>(Comparator.comparing(Object::toString));
     final Map<List<String>, Double> money = new TreeMap<>(Comparator.comparing(Object::toString));
     for (final FunnelRow row : funnel.values()) {
-      final String campaign = label(row.getCampaignId(), top);
+      final String campaign = campaigns.label(row.getCampaignId());
       users.merge(List.of(campaign, "touched"), (double) row.getTouched(), Double::sum);
       users.merge(List.of(campaign, "coupon"), (double) row.getCoupon(), Double::sum);
       users.merge(List.of(campaign, "paid"), (double) row.getPaid(), Double::sum);
       row.getGmv().forEach((currency, amount) -> money.merge(List.of(campaign, currency), (double) amount, Double::sum));
     }
-    funnelUsers.register(rows(users, "campaign", "step"), true);
-    gmv.register(rows(money, "campaign", "currency"), true);
+    funnelUsers.set(users, "campaign", "step");
+    gmv.set(money, "campaign", "currency");
 
     final Map<List<String>, Double> statuses = new TreeMap<>(Comparator.comparing(Object::toString));
     final Map<List<String>, Double> credit = new TreeMap<>(Comparator.comparing(Object::toString));
     for (final Facts f : facts.values()) {
       statuses.merge(List.of(f.status()), 1.0, Double::sum);
       f.creditByModel().forEach((modelName, byCampaign) -> byCampaign.forEach((campaign, weight) ->
-          credit.merge(List.of(modelName.toLowerCase(Locale.ROOT), label(campaign, top)), weight, Double::sum)));
+          credit.merge(List.of(modelName.toLowerCase(Locale.ROOT), campaigns.label(campaign)), weight, Double::sum)));
     }
-    final double[] buckets = cumulative(facts.values().stream().map(Facts::timeToConvert).toList());
     conversionsByStatus.register(rows(statuses, "status"), true);
     attributed.register(rows(credit, "model", "campaign"), true);
-    final List<MultiGauge.Row<?>> histogram = new ArrayList<>();
-    for (int i = 0; i <= TIME_TO_CONVERT_BUCKETS.length; i++) {
-      final String le = i < TIME_TO_CONVERT_BUCKETS.length ? String.valueOf(TIME_TO_CONVERT_BUCKETS[i]) : "+Inf";
-      histogram.add(MultiGauge.Row.of(Tags.of("le", le), buckets[i]));
+    if (timeToConvert != null) {
+      timeToConvert.set(ecosystem, histogram(facts.values().stream().map(Facts::timeToConvert).toList()));
     }
-    timeToConvert.register(histogram, true);
 
-    deadLetterRecords.register(deadLetters.entrySet().stream()
-        .map(e -> MultiGauge.Row.of(Tags.of("reason", e.getKey()), e.getValue())).collect(Collectors.toList()), true);
+    final Map<List<String>, Double> reasons = new TreeMap<>(Comparator.comparing(Object::toString));
+    deadLetters.forEach((reason, count) -> reasons.put(List.of(reason), (double) count));
+    deadLetterRecords.set(reasons, "reason");
     final Map<List<String>, Double> outcomes = new TreeMap<>(Comparator.comparing(Object::toString));
     long persons = 0;
     for (final Map.Entry<String, Long> entry : ledger.entrySet()) {
@@ -315,34 +329,23 @@ public final class CommittedMetrics implements AutoCloseable {
             (double) entry.getValue(), Double::sum);
       }
     }
-    events.register(rows(outcomes, "outcome", "type"), true);
+    events.set(outcomes, "outcome", "type");
     personsInState.set(persons);
-  }
-
-  /** The campaigns with the most touched users: the only ones with a label of their own. */
-  private Set<String> topCampaigns() {
-    final Map<String, Long> touched = new HashMap<>();
-    funnel.values().forEach(row -> touched.merge(row.getCampaignId(), row.getTouched(), Long::sum));
-    return touched.entrySet().stream()
-        .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-        .limit(topCampaigns).map(Map.Entry::getKey).collect(Collectors.toSet());
-  }
-
-  private static String label(final String campaign, final Set<String> top) {
-    return top.contains(campaign) ? campaign : OTHER;
   }
 
   private static List<MultiGauge.Row<?>> rows(final Map<List<String>, Double> values, final String... tags) {
     final List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    values.forEach((labels, value) -> {
-      final List<String> pairs = new ArrayList<>();
-      for (int i = 0; i < tags.length; i++) {
-        pairs.add(tags[i]);
-        pairs.add(labels.get(i));
-      }
-      rows.add(MultiGauge.Row.of(Tags.of(pairs.toArray(String[]::new)), value));
-    });
+    values.forEach((labels, value) -> rows.add(MultiGauge.Row.of(tags(labels, tags), value)));
     return rows;
+  }
+
+  /** The tags named {@code names} with the values {@code labels}, pair by pair. */
+  static Tags tags(final List<String> labels, final String... names) {
+    Tags tags = Tags.empty();
+    for (int i = 0; i < names.length; i++) {
+      tags = tags.and(names[i], labels.get(i));
+    }
+    return tags;
   }
 
   @Override

@@ -37,7 +37,7 @@ class PrometheusRulesTest {
         "check", "rules", "prometheus/rules/wxfunnel.yml");
 
     assertThat(check.exitCode()).as(check.output()).isZero();
-    assertThat(check.output()).contains("SUCCESS: 10 rules found");
+    assertThat(check.output()).contains("SUCCESS: 11 rules found");
   }
 
   @Test

@@ -17,7 +17,8 @@ import wxfunnel.events.TouchType;
 
 /**
  * The time-to-convert histogram follows {@code --model}, worked out by hand on one payment whose
- * read came 70 min before it, its scan 20 min before and its coupon 30 s before.
+ * read came 70 min (4,200 s) before it, its scan 20 min (1,200 s) before and its coupon 30 s
+ * before: the payment is one observation, at the credit-weighted time of its touches.
  */
 class TimeToConvertTest {
 
@@ -39,28 +40,37 @@ class TimeToConvertTest {
       .build();
 
   @Test
-  void lastTouchCountsThePaymentOnceAtItsLastTouch() {
-    assertThat(histogram(AttributionModel.LAST_TOUCH)).containsExactly(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+  void lastTouchCountsThePaymentAtItsLastTouch() {
+    assertThat(histogram(AttributionModel.LAST_TOUCH).cumulative()).containsExactly(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+    assertThat(histogram(AttributionModel.LAST_TOUCH).sum()).isCloseTo(30, within(1e-9));
   }
 
   @Test
   void firstTouchCountsItAtItsFirstTouch() {
-    assertThat(histogram(AttributionModel.FIRST_TOUCH)).containsExactly(0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1);
+    assertThat(histogram(AttributionModel.FIRST_TOUCH).cumulative()).containsExactly(0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1);
+    assertThat(histogram(AttributionModel.FIRST_TOUCH).sum()).isCloseTo(4_200, within(1e-9));
   }
 
   @Test
-  void multiTouchModelsSpreadItsCreditOverTheTouchesByTheirWeights() {
-    // 30 s: the coupon; 20 min (1,200 s): the scan; 70 min (4,200 s): the read
-    assertThat(histogram(AttributionModel.POSITION_BASED))
-        .containsExactly(new double[] {0.4, 0.4, 0.4, 0.6, 0.6, 1, 1, 1, 1, 1, 1, 1}, within(1e-12));
-    final double third = 1.0 / 3;
-    assertThat(histogram(AttributionModel.LINEAR))
-        .containsExactly(new double[] {third, third, third, 2 * third, 2 * third, 1, 1, 1, 1, 1, 1, 1}, within(1e-12));
+  void multiTouchModelsCountItAtTheWeightedTimeOfItsTouches() {
+    // Position-based: 0.4 x 4,200 + 0.2 x 1,200 + 0.4 x 30 = 1,932 s, over 30 min and within the hour.
+    assertThat(histogram(AttributionModel.POSITION_BASED).cumulative()).containsExactly(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    assertThat(histogram(AttributionModel.POSITION_BASED).sum()).isCloseTo(1_932, within(1e-9));
+    // Linear: (4,200 + 1,200 + 30) / 3 = 1,810 s.
+    assertThat(histogram(AttributionModel.LINEAR).cumulative()).containsExactly(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    assertThat(histogram(AttributionModel.LINEAR).sum()).isCloseTo(1_810, within(1e-9));
   }
 
-  private double[] histogram(final AttributionModel model) {
-    final double[] buckets = CommittedMetrics.cumulative(List.of(CommittedMetrics.credits(conversion, model)));
-    assertThat(buckets).hasSize(BUCKETS);
+  @Test
+  void aPaymentWithoutCreditIsNotObserved() {
+    final TimeToConvertHistogram.Buckets none = CommittedMetrics.histogram(List.of(List.of()));
+    assertThat(none.cumulative()).containsOnly(0L);
+    assertThat(none.sum()).isZero();
+  }
+
+  private TimeToConvertHistogram.Buckets histogram(final AttributionModel model) {
+    final TimeToConvertHistogram.Buckets buckets = CommittedMetrics.histogram(List.of(CommittedMetrics.credits(conversion, model)));
+    assertThat(buckets.cumulative()).hasSize(BUCKETS);
     return buckets;
   }
 
