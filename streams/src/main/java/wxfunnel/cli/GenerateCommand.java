@@ -69,8 +69,8 @@ final class GenerateCommand implements Callable<Integer> {
       long sent = 0;
       while (generator.hasNext()) {
         final Generated record = generator.next();
-        if (realtime) {
-          waitUntil(record.deliverAt());
+        if (realtime && !waitUntil(record.deliverAt())) {
+          break;
         }
         sender.send(record);
         sent++;
@@ -99,14 +99,16 @@ final class GenerateCommand implements Callable<Integer> {
     return settings.withPersonsPerSecond(rate / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm().withStart(Instant.now());
   }
 
-  /** Sleeps until the wall clock reaches {@code epochMillis}. */
-  private static void waitUntil(final long epochMillis) {
+  /** Sleeps until the wall clock reaches {@code epochMillis}; false when interrupted meanwhile. */
+  private static boolean waitUntil(final long epochMillis) {
     try {
       for (long wait = epochMillis - System.currentTimeMillis(); wait > 0; wait = epochMillis - System.currentTimeMillis()) {
         Thread.sleep(wait);
       }
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -47,11 +48,12 @@ import wxfunnel.topology.FunnelTopology;
  * Business metrics of one ecosystem, exported from what its processor has committed: a
  * {@code read_committed} consumer of its conversions, funnel and DLQ topics and of its ledger's
  * changelog. A crash, restart or replay cannot double-count them: they are a function of the
- * latest committed value of every output key, published only once the consumer has caught up
- * with every committed transaction, so that a person moving from one row to another never shows
- * as a dip. What only grows (funnel users, GMV, dead letters, events) is a counter, so that
- * {@code rate()} and {@code increase()} work and a restart resumes at the same value; what a later
- * record can revise (conversions by status, credit per model) is a gauge. Labels are the
+ * latest committed value of every output key, published in rounds, each as of the outputs'
+ * committed end offsets at one moment. What only grows (dead letters, events) is a counter, so
+ * that {@code rate()} and {@code increase()} work; what a later record can revise is a gauge of
+ * its committed value: funnel users and GMV (a person moves to another cohort day, two ids turn
+ * out to be one person, in transactions of their own), conversions by status, credit per model.
+ * A restart resumes at the same values, as every value is the committed one. Labels are the
  * ecosystem and, for the campaigns {@link CampaignLabels} names, the campaign (else {@code
  * other}); never a user id.
  */
@@ -68,7 +70,9 @@ public final class CommittedMetrics implements AutoCloseable {
   private static final Duration PUBLISH_EVERY = Duration.ofSeconds(1);
   /** Under sustained output, when the consumer is never quite caught up, it publishes anyway this often. */
   private static final Duration PUBLISH_AT_LEAST_EVERY = Duration.ofSeconds(10);
+  private static final Duration FIRST_PUBLISH_AT_LATEST = Duration.ofMinutes(2);
   private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+  private static final Duration RESTART_AFTER = Duration.ofSeconds(5);
 
   /** What the metrics keep of a conversion: enough to take it back out when it is revised. */
   private record Facts(String status, Map<String, Map<String, Double>> creditByModel, List<Credit> timeToConvert) {}
@@ -90,8 +94,8 @@ public final class CommittedMetrics implements AutoCloseable {
   private final CampaignLabels campaigns;
   private final AtomicLong lastOutputMillis = new AtomicLong();
   private final AtomicLong personsInState = new AtomicLong();
-  private final CounterFamily funnelUsers;
-  private final CounterFamily gmv;
+  private final MultiGauge funnelUsers;
+  private final MultiGauge gmv;
   private final CounterFamily deadLetterRecords;
   private final CounterFamily events;
   private final MultiGauge conversionsByStatus;
@@ -108,16 +112,17 @@ public final class CommittedMetrics implements AutoCloseable {
     final Map<String, Object> config = new HashMap<>(kafka);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
     this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     this.conversions = new AvroDeserializer<>(registry, Conversion.class);
     this.rows = new AvroDeserializer<>(registry, FunnelRow.class);
     this.ledgerTopic = FunnelTopology.ledgerChangelog(ecosystem);
     final Tags tags = Tags.of("ecosystem", this.ecosystem);
-    this.funnelUsers = new CounterFamily(meters, "wxfunnel.funnel.users", tags,
-        "Users who reached each funnel step, over all cohort days (committed rows)");
-    this.gmv = new CounterFamily(meters, "wxfunnel.gmv", tags,
-        "Money paid by the funnel's paid users, in minor units of currency (committed rows)");
+    this.funnelUsers = MultiGauge.builder("wxfunnel.funnel.users")
+        .description("Users who reached each funnel step, over all cohort days (committed rows)").tags(tags).register(meters);
+    this.gmv = MultiGauge.builder("wxfunnel.gmv")
+        .description("Money paid by the funnel's paid users, in minor units of currency (committed rows)").tags(tags).register(meters);
     this.deadLetterRecords = new CounterFamily(meters, "wxfunnel.dlq.records", tags, "Records dead-lettered, by reason");
     this.events = new CounterFamily(meters, "wxfunnel.events", tags,
         "Valid input events, by type and outcome (accepted, duplicate, late, capped)");
@@ -129,7 +134,8 @@ public final class CommittedMetrics implements AutoCloseable {
     Gauge.builder("wxfunnel.state.persons", personsInState, AtomicLong::get)
         .description("Persons held in the processor's state, each until its horizon passes (committed count)")
         .tags(tags).register(meters);
-    Gauge.builder("wxfunnel.outputs.last.seen.seconds", lastOutputMillis, v -> v.get() / 1000.0)
+    // NaN (left out of the scrape) until an output was seen: no output yet is not a stall.
+    Gauge.builder("wxfunnel.outputs.last.seen.seconds", lastOutputMillis, v -> v.get() == 0 ? Double.NaN : v.get() / 1000.0)
         .description("Timestamp of the newest committed output record, in seconds since the epoch")
         .tags(tags).register(meters);
     this.thread = new Thread(this::loop, "wxfunnel-metrics-" + this.ecosystem);
@@ -147,40 +153,96 @@ public final class CommittedMetrics implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * Follows the outputs until closed. Whatever goes wrong (an output topic that does not exist yet,
+   * a broker that does not answer for longer than the client waits, a bug) is logged, and it starts
+   * again from the beginning of the outputs: the metrics stand still meanwhile, and never stop for good.
+   */
   private void loop() {
     try {
-      final List<TopicPartition> partitions = new ArrayList<>();
-      for (final String topic : List.of(ecosystem + ".conversions", ecosystem + ".funnel", ecosystem + ".dlq", ledgerTopic)) {
-        consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long published = 0;
       while (!closing) {
-        if (!applyAll(consumer.poll(Duration.ofMillis(500)))) {
-          Thread.sleep(RETRY_AFTER.toMillis());
-        }
-        final long now = System.currentTimeMillis();
-        // The first time only once caught up: a restart resumes at the values it left, never below them.
-        if (now - published >= PUBLISH_EVERY.toMillis()
-            && (caughtUp(partitions) || published > 0 && now - published >= PUBLISH_AT_LEAST_EVERY.toMillis())) {
-          publish();
-          published = now;
+        try {
+          follow();
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          log.error("{} business metrics failed; reading the outputs again from the beginning in {} s", ecosystem,
+              RESTART_AFTER.toSeconds(), e);
+          Thread.sleep(RESTART_AFTER.toMillis());
         }
       }
     } catch (WakeupException | InterruptedException e) {
       // closing
-    } catch (RuntimeException e) {
-      log.error("{} business metrics stopped: the outputs' partitions cannot be read", ecosystem, e);
     } finally {
       consumer.close();
     }
   }
 
-  /** Whether every committed transaction of the outputs has been applied. */
-  private boolean caughtUp(final List<TopicPartition> partitions) {
-    final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-    return partitions.stream().allMatch(partition -> consumer.position(partition) >= ends.get(partition));
+  /**
+   * Reads the outputs from their beginning, and publishes what they say, until closed or failed.
+   * It reads in rounds: each round takes the outputs' committed end offsets, applies every record
+   * below them and holds back the rest, and publishes once it has reached them all, so that what it
+   * publishes is the outputs as of one moment, with every transaction committed before it whole.
+   */
+  private void follow() throws InterruptedException {
+    final List<TopicPartition> partitions = outputPartitions();
+    clear();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    long published = 0;
+    long roundStarted = System.currentTimeMillis();
+    Map<TopicPartition, Long> round = consumer.endOffsets(partitions);
+    while (!closing) {
+      if (!applyAll(consumer.poll(Duration.ofMillis(500)), round)) {
+        Thread.sleep(RETRY_AFTER.toMillis());
+      }
+      final long now = System.currentTimeMillis();
+      final boolean reached = reached(round);
+      // A round that takes too long (the outputs grow faster than it reads) publishes anyway; the first
+      // waits longer, so that a restart resumes at the values it left rather than below them.
+      final Duration patience = published > 0 ? PUBLISH_AT_LEAST_EVERY : FIRST_PUBLISH_AT_LATEST;
+      if (reached || now - roundStarted >= patience.toMillis()) {
+        if (now - published >= PUBLISH_EVERY.toMillis()) {
+          publish();
+          published = now;
+        }
+        roundStarted = now;
+        round = consumer.endOffsets(partitions);
+      }
+    }
+  }
+
+  /** Whether every record below the round's end offsets has been read. */
+  private boolean reached(final Map<TopicPartition, Long> round) {
+    return round.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue());
+  }
+
+  /** The partitions of the outputs, once every output topic exists. */
+  private List<TopicPartition> outputPartitions() throws InterruptedException {
+    while (true) {
+      final List<TopicPartition> partitions = new ArrayList<>();
+      final List<String> missing = new ArrayList<>();
+      for (final String topic : List.of(ecosystem + ".conversions", ecosystem + ".funnel", ecosystem + ".dlq", ledgerTopic)) {
+        final List<PartitionInfo> infos = consumer.partitionsFor(topic);
+        if (infos == null || infos.isEmpty()) {
+          missing.add(topic);
+        } else {
+          infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+      }
+      if (missing.isEmpty()) {
+        return partitions;
+      }
+      log.warn("{} business metrics wait for {} to exist", ecosystem, missing);
+      Thread.sleep(RESTART_AFTER.toMillis());
+    }
+  }
+
+  private synchronized void clear() {
+    facts.clear();
+    funnel.clear();
+    deadLetters.clear();
+    ledger.clear();
   }
 
   /**
@@ -189,10 +251,15 @@ public final class CommittedMetrics implements AutoCloseable {
    * "last seen" stands still), and skip nothing. A record that can never be applied (not written
    * by the processor) is logged and left out. Returns whether every record was dealt with.
    */
-  private boolean applyAll(final ConsumerRecords<String, byte[]> batch) {
+  private boolean applyAll(final ConsumerRecords<String, byte[]> batch, final Map<TopicPartition, Long> round) {
     boolean all = true;
     for (final TopicPartition partition : batch.partitions()) {
       for (final ConsumerRecord<String, byte[]> record : batch.records(partition)) {
+        if (record.offset() >= round.get(partition)) {
+          // Past this round's end: read again in the next round.
+          consumer.seek(partition, record.offset());
+          break;
+        }
         try {
           apply(record);
         } catch (RuntimeException e) {
@@ -224,7 +291,8 @@ public final class CommittedMetrics implements AutoCloseable {
       }
       return;
     }
-    lastOutputMillis.accumulateAndGet(record.timestamp(), Math::max);
+    // A producer clock ahead of the broker's must not hide a stall.
+    lastOutputMillis.accumulateAndGet(Math.min(record.timestamp(), System.currentTimeMillis()), Math::max);
     if (topic.endsWith(".conversions")) {
       if (record.value() == null) {
         facts.remove(record.key());
@@ -297,8 +365,8 @@ public final class CommittedMetrics implements AutoCloseable {
       users.merge(List.of(campaign, "paid"), (double) row.getPaid(), Double::sum);
       row.getGmv().forEach((currency, amount) -> money.merge(List.of(campaign, currency), (double) amount, Double::sum));
     }
-    funnelUsers.set(users, "campaign", "step");
-    gmv.set(money, "campaign", "currency");
+    funnelUsers.register(rows(users, "campaign", "step"), true);
+    gmv.register(rows(money, "campaign", "currency"), true);
 
     final Map<List<String>, Double> statuses = new TreeMap<>(Comparator.comparing(Object::toString));
     final Map<List<String>, Double> credit = new TreeMap<>(Comparator.comparing(Object::toString));

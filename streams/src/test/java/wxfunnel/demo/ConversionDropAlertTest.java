@@ -46,7 +46,7 @@ class ConversionDropAlertTest {
   private static final Duration QUIET_MARGIN = Duration.ofSeconds(30);
   private static final String FIRED = "max_over_time(ALERTS{alertname=\"WxfunnelConversionRateDrop\",alertstate=\"firing\"}[15m])";
   /** The series the alert compares, for the steady run: without any, its silence would prove nothing. */
-  private static final String GUARDED = "wxfunnel:paid:increase1h offset 3m > 100";
+  private static final String GUARDED = "wxfunnel:paid:delta1h offset 3m > 100";
 
   @TempDir
   Path dir;

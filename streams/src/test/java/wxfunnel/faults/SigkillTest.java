@@ -142,7 +142,7 @@ class SigkillTest {
     for (final String line : Http.get("http://127.0.0.1:" + port + "/metrics").lines().toList()) {
       if (line.startsWith("wxfunnel_conversions{")) {
         totals.merge("conversions", value(line), Double::sum);
-      } else if (line.startsWith("wxfunnel_funnel_users_total{")) {
+      } else if (line.startsWith("wxfunnel_funnel_users{")) {
         totals.merge("funnel." + label(line, "step"), value(line), Double::sum);
       } else if (line.startsWith("wxfunnel_dlq_records_total{")) {
         totals.merge("dlq", value(line), Double::sum);

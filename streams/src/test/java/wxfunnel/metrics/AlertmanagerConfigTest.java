@@ -25,8 +25,8 @@ import wxfunnel.testing.Tools.Run;
 
 /**
  * The stack's Alertmanager configuration, checked by the real amtool and loaded by a real
- * Alertmanager: pages and tickets reach their receivers, and a pipeline alert holds back the
- * conversion alerts of its own ecosystem only.
+ * Alertmanager: pages and tickets reach their receivers, a pipeline alert holds back the
+ * conversion alerts of its own ecosystem only, and no processor answering holds back all of them.
  */
 class AlertmanagerConfigTest {
 
@@ -53,7 +53,7 @@ class AlertmanagerConfigTest {
   }
 
   @Test
-  void aPipelineAlertHoldsBackItsOwnEcosystemsConversionAlertsOnly() throws Exception {
+  void aPipelineAlertHoldsBackItsOwnEcosystemsConversionAlertsAndNoProcessorHoldsBackAll() throws Exception {
     final Path binary = Tools.require("prometheus-alertmanager", INSTALL);
     final int port = Ports.free();
     final Process alertmanager = new ProcessBuilder(List.of(binary.toString(),
@@ -77,6 +77,13 @@ class AlertmanagerConfigTest {
             "WxfunnelConversionRateDrop/weixin", "suppressed",
             "WxfunnelConversionRateDrop/wechat", "active"));
       });
+
+      // When no processor answers at all, no conversion alert can be trusted.
+      post(api, List.of(alert("WxfunnelProcessorDown", Map.of("job", "wxfunnel", "severity", "page"))));
+
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+          assertThat(states(api)).containsEntry("WxfunnelConversionRateDrop/wechat", "suppressed")
+              .containsEntry("WxfunnelConversionRateDrop/weixin", "suppressed").containsEntry("WxfunnelProcessorDown/", "active"));
     } finally {
       alertmanager.destroy();
       alertmanager.waitFor(10, TimeUnit.SECONDS);

@@ -109,7 +109,7 @@ public class DashboardsTest {
       }
     }
     assertThat(variable(dashboard("wxfunnel-campaign"), "campaign").at("/query/query").asText())
-        .isEqualTo("label_values(wxfunnel_funnel_users_total{ecosystem=\"$ecosystem\"}, campaign)");
+        .isEqualTo("label_values(wxfunnel_funnel_users{ecosystem=\"$ecosystem\"}, campaign)");
     assertThat(variable(dashboard("wxfunnel-overview"), "campaign")).isNotNull();
     assertThat(variable(dashboard("wxfunnel-pipeline"), "instance").at("/query/query").asText())
         .isEqualTo("label_values(up{job=\"wxfunnel\"}, instance)");
@@ -137,11 +137,11 @@ public class DashboardsTest {
     assertThat(thresholdValues(panel("wxfunnel-pipeline", "Consumer lag (max)"))).containsExactly(100_000.0);
     assertThat(thresholdValues(panel("wxfunnel-pipeline", "Since the last committed output"))).containsExactly(600.0);
     final String rules = Files.readString(Tools.repo().resolve("prometheus/rules/wxfunnel.yml"));
-    assertThat(rules).contains("wxfunnel:conversion_rate:1h < 0.005", "> 100000", "> 600", "wxfunnel:touched:increase1h > 200");
+    assertThat(rules).contains("wxfunnel:conversion_rate:1h{campaign!=\"other\"} < 0.005", "> 100000", "> 600", "wxfunnel:touched:delta1h > 200");
 
     for (final String dashboard : List.of("wxfunnel-overview", "wxfunnel-campaign")) {
       final JsonNode gmv = panel(dashboard, "GMV per hour, by currency");
-      assertThat(gmv.at("/targets/0/expr").asText()).contains("wxfunnel:gmv_major_units:total");
+      assertThat(gmv.at("/targets/0/expr").asText()).contains("wxfunnel:gmv_major_units");
       final List<String> units = new ArrayList<>();
       gmv.at("/fieldConfig/overrides").forEach(o -> units.add(o.at("/properties/0/value").asText()));
       assertThat(units).contains("currency:CNY ", "currency:USD ", "currency:JPY ", "currency:HKD ", "currency:SGD ");
@@ -195,7 +195,7 @@ public class DashboardsTest {
 
   /** The metric names the app exports: its own, and those of the Kafka clients and Streams it binds. */
   public static Set<String> exported() {
-    return Set.of("wxfunnel_funnel_users_total", "wxfunnel_gmv_total", "wxfunnel_conversions", "wxfunnel_attributed_conversions",
+    return Set.of("wxfunnel_funnel_users", "wxfunnel_gmv", "wxfunnel_conversions", "wxfunnel_attributed_conversions",
         "wxfunnel_time_to_convert_seconds_bucket", "wxfunnel_time_to_convert_seconds_count", "wxfunnel_time_to_convert_seconds_sum",
         "wxfunnel_dlq_records_total", "wxfunnel_events_total", "wxfunnel_outputs_last_seen_seconds", "wxfunnel_state_persons",
         "wxfunnel_processor_running", "wxfunnel_registry_reachable", "kafka_consumer_fetch_manager_records_consumed_total",

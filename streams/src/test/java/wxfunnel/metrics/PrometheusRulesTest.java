@@ -41,6 +41,14 @@ class PrometheusRulesTest {
   }
 
   @Test
+  void theStacksScrapeConfigIsValid() throws Exception {
+    final Run check = Tools.run(Tools.repo(), Tools.require("promtool", INSTALL).toString(),
+        "check", "config", "prometheus/prometheus.yml");
+
+    assertThat(check.exitCode()).as(check.output()).isZero();
+  }
+
+  @Test
   void everyAlertFiresOnItsCaseAndStaysQuietOtherwise() throws Exception {
     final Run test = Tools.run(Tools.repo(), Tools.require("promtool", INSTALL).toString(),
         "test", "rules", "prometheus/tests/wxfunnel_test.yml");
