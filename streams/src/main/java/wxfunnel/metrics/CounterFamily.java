@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * Counters of one name ({@code <name>_total} in Prometheus), one per label set, each set to a
- * total of the committed view at every publication. A label set that is no longer in the view (its
- * campaign moved to {@code other}) is removed, so Prometheus marks its series stale.
+ * total of the committed view at every publication: for what the view only ever adds to (dead
+ * letters, the ledger's event counts). A label set that is no longer in the view is removed, so
+ * Prometheus marks its series stale.
  */
 final class CounterFamily {
 
