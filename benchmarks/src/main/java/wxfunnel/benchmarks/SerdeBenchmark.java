@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import wxfunnel.events.ArticleRead;
+import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
 import wxfunnel.generator.Generated;
 import wxfunnel.generator.Generator;
@@ -24,6 +25,7 @@ import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.serde.AvroSerializer;
+import wxfunnel.topics.EcoTopic;
 
 /**
  * The project's Confluent-wire-format serde on real records from the generator: serialize and
@@ -38,8 +40,8 @@ import wxfunnel.serde.AvroSerializer;
 @Fork(1)
 public class SerdeBenchmark {
 
-  private static final String READS = "weixin.reads";
-  private static final String PAYMENTS = "weixin.payments";
+  private static final String READS = EcoTopic.READS.topic(Ecosystem.WEIXIN);
+  private static final String PAYMENTS = EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN);
 
   private Path dir;
   private LocalStack stack;

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generated;
 import wxfunnel.generator.Generator;
@@ -27,13 +28,14 @@ import wxfunnel.generator.TrafficModel;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalProcess;
 import wxfunnel.registry.RegistryClient;
-import wxfunnel.runtime.CommittedOutputs;
+import wxfunnel.registry.SchemaRegistry;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
-import wxfunnel.topology.Names;
 
 /**
  * {@code wxfunnel bench}: the walled pipeline against the pass-through limit of the same machine.
@@ -91,7 +93,7 @@ public final class Bench {
       try {
         final Phase pipeline = pipeline(local, admin, events, options, processors);
         progress.printf("(b) pipeline: %,.0f events/s%n", pipeline.eventsPerSecond());
-        final long persons = personsInState(local);
+        final long persons = personsInState(local, registry);
         final Map<String, Double> writes = writesPerEvent(admin, events);
 
         final double rate = pipeline.eventsPerSecond() / 2;
@@ -134,10 +136,13 @@ public final class Bench {
     }
   }
 
-  private static long personsInState(final LocalProcess local) {
+  private static long personsInState(final LocalProcess local, final SchemaRegistry registry) {
     long persons = 0;
     for (final Ecosystem eco : Ecosystem.values()) {
-      persons += CommittedOutputs.personsInState(client(local), new Names(eco));
+      final Names names = new Names(eco);
+      final CommittedView<Conversion> ledger = new CommittedView<>(names, registry, conversion -> conversion);
+      CommittedView.readAll(client(local), List.of(names.changelog(Names.LEDGER))).forEach(ledger::apply);
+      persons += ledger.personsInState();
     }
     return persons;
   }
@@ -177,8 +182,8 @@ public final class Bench {
     admin.listOffsets(ends).all().get().forEach((partition, end) -> {
       final String topic = partition.topic();
       // The pass-through app has no internal topics, and its output is none of these.
-      final String kind = topic.endsWith("-repartition") ? "repartition"
-          : topic.endsWith("-changelog") ? "changelog"
+      final String kind = Names.isRepartition(topic) ? "repartition"
+          : Names.isChangelog(topic) ? "changelog"
           : outputs.contains(topic) ? "outputs" : null;
       if (kind != null) {
         writes.merge(kind, (double) end.offset() / events, Double::sum);

@@ -21,7 +21,7 @@ import wxfunnel.generator.Generated;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficModel;
 import wxfunnel.generator.TrafficSender;
-import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.topics.EcoTopic;
 
 /**
@@ -41,7 +41,7 @@ final class LatencyProbe {
 
   private LatencyProbe() {}
 
-  static Latency measure(final Map<String, Object> kafka, final RegistryClient registry, final double rate,
+  static Latency measure(final Map<String, Object> kafka, final SchemaRegistry registry, final double rate,
       final Duration duration, final long seed, final PrintStream progress) throws Exception {
     final Map<String, Long> sentAt = new ConcurrentHashMap<>();
     final Collector collector = new Collector(outputs(kafka), sentAt);

@@ -12,8 +12,8 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.Input;
-import wxfunnel.topology.Names;
 import wxfunnel.topology.StreamsSettings;
 
 /**

@@ -7,7 +7,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.streams.KafkaStreams;
 import wxfunnel.runtime.ProcessorLag;
-import wxfunnel.topology.Names;
+import wxfunnel.topics.Names;
 
 /**
  * Sustained throughput of running Streams apps over a preloaded backlog: from the first record any

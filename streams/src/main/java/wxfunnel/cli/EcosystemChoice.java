@@ -6,6 +6,7 @@ import java.util.Set;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.topics.EcoTopic;
 
 /** {@code --ecosystem wechat|weixin|both}. */
 final class EcosystemChoice implements ITypeConverter<Set<Ecosystem>> {
@@ -17,7 +18,7 @@ final class EcosystemChoice implements ITypeConverter<Set<Ecosystem>> {
       return EnumSet.allOf(Ecosystem.class);
     }
     for (final Ecosystem eco : Ecosystem.values()) {
-      if (eco.name().toLowerCase(Locale.ROOT).equals(choice)) {
+      if (EcoTopic.prefix(eco).equals(choice)) {
         return EnumSet.of(eco);
       }
     }

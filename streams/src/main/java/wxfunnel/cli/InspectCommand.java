@@ -20,7 +20,7 @@ final class InspectCommand implements Callable<Integer> {
   @Mixin
   ClientOptions client;
 
-  @Option(names = "--topic", paramLabel = "TOPIC", required = true, description = "The topic, e.g. weixin.conversions or wechat.dlq.")
+  @Option(names = "--topic", paramLabel = "TOPIC", required = true, description = "The topic: an input, output or DLQ topic of an ecosystem (`topics describe` lists them).")
   String topic;
 
   @ArgGroup(exclusive = true, multiplicity = "0..1")

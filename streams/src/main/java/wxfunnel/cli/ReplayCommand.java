@@ -19,7 +19,7 @@ import wxfunnel.replay.ResetPoint;
 import wxfunnel.replay.ShadowComparison;
 import wxfunnel.replay.ShadowReplay;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topology.Names;
+import wxfunnel.topics.Names;
 
 /** {@code wxfunnel replay}: reprocess an ecosystem's inputs, in place or in a shadow, and compare. */
 @Command(name = "replay", mixinStandardHelpOptions = true,
@@ -99,7 +99,7 @@ final class ReplayCommand implements Callable<Integer> {
         final ShadowReplay.Result result = ShadowReplay.run(client.kafkaConfig(), client.schemaRegistryUrl, names,
             funnel.config(eco), from.point(), force, stateDir, System.out);
         System.out.printf("%s reprocessed %,d records in %d s; compare with: wxfunnel replay --ecosystem %s --compare %s%n",
-            names.applicationId(), result.inputRecords(), result.took().toSeconds(), eco.name().toLowerCase(), shadow);
+            names.applicationId(), result.inputRecords(), result.took().toSeconds(), EcoTopic.prefix(eco), shadow);
       } else {
         final Names names = new Names(eco, shadow);
         if (shadow != null) {

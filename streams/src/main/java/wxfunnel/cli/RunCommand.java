@@ -15,7 +15,6 @@ import picocli.CommandLine.Option;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.metrics.CommittedMetrics;
 import wxfunnel.metrics.MetricsServer;
-import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.topics.EcoTopic;
 
@@ -94,11 +93,7 @@ final class RunCommand implements Callable<Integer> {
       running.closeOnStop(processor);
       processor.onError(() -> running.fail(name + " processor stopped in ERROR; see its log"));
       metrics.watchRegistry(eco, registryUrl(eco));
-      processor.awaitRunning();
-      // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
-      metrics.watch(processor);
-      running.closeOnStop(CommittedMetrics.start(eco, kafkaConfig(eco), new RegistryClient(registryUrl(eco)),
-          metrics.registry(), topCampaigns, funnel.config(eco).model()));
+      running.closeOnStop(metrics.follow(processor, kafkaConfig(eco), registryUrl(eco), topCampaigns, funnel.config(eco).model(), null));
       System.out.println(name + " processor running; metrics at " + metrics.url() + "/metrics");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -86,12 +87,8 @@ public final class Demo {
         final List<CommittedMetrics> business = new ArrayList<>();
         try {
           for (final FunnelProcessor processor : processors) {
-            processor.awaitRunning(STARTUP_TIMEOUT);
-            // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
-            metrics.watch(processor);
-            business.add(CommittedMetrics.start(processor.ecosystem(), stack.kafka().clientConfig(),
-                new RegistryClient(stack.registryUrl()), metrics.registry(), CommittedMetrics.DEFAULT_TOP_CAMPAIGNS,
-                options.semantics().apply(processor.ecosystem()).model()));
+            business.add(metrics.follow(processor, stack.kafka().clientConfig(), stack.registryUrl(),
+                CommittedMetrics.DEFAULT_TOP_CAMPAIGNS, options.semantics().apply(processor.ecosystem()).model(), STARTUP_TIMEOUT));
           }
           out.println("metrics=" + metrics.url() + "/metrics health=" + metrics.url() + "/health");
           final Summary summary = play(options, stack, began, stop);
@@ -137,7 +134,7 @@ public final class Demo {
         if (Instant.now().isAfter(nextDraw)) {
           final Map<String, Long> sent = traffic.sent();
           final String header = String.format("wxfunnel demo  %s elapsed  (Ctrl-C to stop)%s",
-              Duration.between(began, Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString().substring(2).toLowerCase(),
+              Duration.between(began, Instant.now()).truncatedTo(ChronoUnit.SECONDS).toString().substring(2).toLowerCase(Locale.ROOT),
               options.logs() == null ? "" : "  " + options.logs().summary());
           out.print((live ? "\033[H\033[2J" : "") + LiveView.render(view.summary(), perSecond(lastSent, sent, lastDraw), header));
           out.flush();

@@ -3,6 +3,7 @@ package wxfunnel.demo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -29,7 +30,7 @@ final class LiveView {
 
   private static List<String> block(final String name, final Summary.Ecosystem eco, final double rate) {
     final List<String> lines = new ArrayList<>();
-    lines.add(String.format("%s  %,.0f events/s  conversions %,d  DLQ %,d", name.toUpperCase(), rate,
+    lines.add(String.format("%s  %,.0f events/s  conversions %,d  DLQ %,d", name.toUpperCase(Locale.ROOT), rate,
         eco.conversionCount(), eco.deadLetterCount()));
     lines.add(String.format("  %-16s %7s %7s %6s %6s  %s", "campaign", "touched", "coupon", "paid", "conv", "GMV"));
     eco.campaigns().entrySet().stream()

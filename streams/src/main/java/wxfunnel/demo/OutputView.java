@@ -1,53 +1,41 @@
 package wxfunnel.demo;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
-import wxfunnel.events.FunnelRow;
-import wxfunnel.registry.RegistryClient;
-import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.registry.SchemaRegistry;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topology.DeadLetters;
+import wxfunnel.topics.Names;
 
 /**
- * The outputs as a {@code read_committed} consumer sees them: the latest value per key of the
- * conversions and funnel topics, and every dead letter, of both ecosystems.
+ * The outputs of both ecosystems as a {@code read_committed} consumer sees them, followed as they
+ * grow: the latest conversion status and funnel row per key, and the dead letters by reason.
  */
 final class OutputView implements AutoCloseable {
 
   private final KafkaConsumer<String, byte[]> consumer;
-  private final AvroDeserializer<Conversion> conversions;
-  private final AvroDeserializer<FunnelRow> rows;
-  private final Map<String, Map<String, String>> conversionStatus = new HashMap<>();
-  private final Map<String, Map<String, FunnelRow>> funnel = new HashMap<>();
-  private final Map<String, Map<String, Long>> deadLetters = new HashMap<>();
+  private final Map<Ecosystem, CommittedView<String>> views = new EnumMap<>(Ecosystem.class);
+  private final Map<String, CommittedView<String>> byTopic = new TreeMap<>();
 
-  OutputView(final Map<String, Object> kafka, final RegistryClient registry) {
-    final Map<String, Object> config = new HashMap<>(kafka);
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-    this.conversions = new AvroDeserializer<>(registry, Conversion.class);
-    this.rows = new AvroDeserializer<>(registry, FunnelRow.class);
+  OutputView(final Map<String, Object> kafka, final SchemaRegistry registry) {
+    this.consumer = CommittedView.consumer(kafka);
     final List<TopicPartition> partitions = new ArrayList<>();
     for (final Ecosystem eco : Ecosystem.values()) {
-      for (final EcoTopic topic : List.of(EcoTopic.CONVERSIONS, EcoTopic.FUNNEL, EcoTopic.DLQ)) {
-        consumer.partitionsFor(topic.topic(eco)).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+      final Names names = new Names(eco);
+      final CommittedView<String> view = new CommittedView<>(names, registry, conversion -> conversion.getStatus().name());
+      views.put(eco, view);
+      for (final String topic : CommittedView.outputTopics(names)) {
+        byTopic.put(topic, view);
+        consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
       }
     }
     consumer.assign(partitions);
@@ -57,22 +45,7 @@ final class OutputView implements AutoCloseable {
   /** Reads what has been committed since the last call. */
   void poll(final Duration timeout) {
     for (final ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
-      final String eco = record.topic().substring(0, record.topic().indexOf('.'));
-      if (record.topic().endsWith(".conversions")) {
-        final Conversion conversion = conversions.deserialize(record.topic(), record.value());
-        conversionStatus.computeIfAbsent(eco, k -> new HashMap<>()).put(record.key(), conversion.getStatus().name());
-      } else if (record.topic().endsWith(".funnel")) {
-        final Map<String, FunnelRow> ecoRows = funnel.computeIfAbsent(eco, k -> new HashMap<>());
-        if (record.value() == null) {
-          ecoRows.remove(record.key());
-        } else {
-          ecoRows.put(record.key(), rows.deserialize(record.topic(), record.value()));
-        }
-      } else {
-        final Header reason = record.headers().lastHeader(DeadLetters.REASON);
-        deadLetters.computeIfAbsent(eco, k -> new TreeMap<>())
-            .merge(reason == null ? "UNKNOWN" : new String(reason.value(), StandardCharsets.UTF_8), 1L, Long::sum);
-      }
+      byTopic.get(record.topic()).apply(record);
     }
   }
 
@@ -85,15 +58,14 @@ final class OutputView implements AutoCloseable {
 
   Summary summary() {
     final Map<String, Summary.Ecosystem> all = new TreeMap<>();
-    for (final Ecosystem eco : Ecosystem.values()) {
-      final String name = eco.name().toLowerCase(Locale.ROOT);
+    views.forEach((eco, view) -> {
       final Summary.Ecosystem summary = Summary.Ecosystem.empty();
-      funnel.getOrDefault(name, Map.of()).values().forEach(row -> summary.campaigns().merge(row.getCampaignId(),
+      view.funnel().values().forEach(row -> summary.campaigns().merge(row.getCampaignId(),
           new Summary.Campaign(row.getTouched(), row.getCoupon(), row.getPaid(), new TreeMap<>(row.getGmv())), OutputView::add));
-      conversionStatus.getOrDefault(name, Map.of()).values().forEach(status -> summary.conversions().merge(status, 1L, Long::sum));
-      summary.deadLetters().putAll(deadLetters.getOrDefault(name, Map.of()));
-      all.put(name, summary);
-    }
+      view.conversions().values().forEach(status -> summary.conversions().merge(status, 1L, Long::sum));
+      summary.deadLetters().putAll(view.deadLetters());
+      all.put(EcoTopic.prefix(eco), summary);
+    });
     return new Summary(all);
   }
 

@@ -8,7 +8,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.serde.AvroSerializer;
 
 /** Sends generated records as the platforms' producers would: Confluent wire format, keyed by openid, stamped at delivery. */
@@ -18,7 +18,7 @@ public final class TrafficSender implements AutoCloseable {
   private final AvroSerializer<SpecificRecord> serializer;
   private volatile Exception failure;
 
-  public TrafficSender(final Map<String, Object> kafka, final RegistryClient registry) {
+  public TrafficSender(final Map<String, Object> kafka, final SchemaRegistry registry) {
     final Map<String, Object> config = new HashMap<>(kafka);
     config.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
     config.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

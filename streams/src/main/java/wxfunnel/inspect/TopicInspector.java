@@ -23,8 +23,9 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.topics.DeadLetters;
 
 /**
  * Prints a topic's committed records as JSON lines, values decoded through the registry. A value
@@ -51,7 +52,7 @@ public final class TopicInspector {
   private final Map<String, Object> kafka;
   private final AvroDeserializer<GenericRecord> values;
 
-  public TopicInspector(final Map<String, Object> kafka, final RegistryClient registry) {
+  public TopicInspector(final Map<String, Object> kafka, final SchemaRegistry registry) {
     this.kafka = kafka;
     this.values = new AvroDeserializer<>(registry);
   }
@@ -119,7 +120,7 @@ public final class TopicInspector {
         headers.put(header.key(), text(header.value()));
       }
     }
-    final boolean deadLetter = record.headers().lastHeader("wxfunnel.reason") != null;
+    final boolean deadLetter = record.headers().lastHeader(DeadLetters.REASON) != null;
     if (record.value() == null) {
       line.putNull("value");
       return line.toString();

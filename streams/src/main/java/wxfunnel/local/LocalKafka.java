@@ -122,24 +122,37 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   private static Properties serverConfig(final Path logDir, final int brokerPort, final int controllerPort) {
+    return nodeConfig(1, logDir, brokerPort, controllerPort, "1@127.0.0.1:" + controllerPort, 1);
+  }
+
+  /**
+   * The settings of node {@code nodeId}, a broker and controller on the loopback, of a cluster of
+   * {@code nodes} nodes whose controllers are {@code voters}: every internal topic has a replica on
+   * each node, and a write needs two of them when there are more than one.
+   */
+  public static Properties nodeConfig(final int nodeId, final Path logDir, final int brokerPort, final int controllerPort,
+      final String voters, final int nodes) {
+    final String replicas = String.valueOf(nodes);
+    final String minInSync = String.valueOf(Math.min(2, nodes));
     final Properties p = new Properties();
     p.put("process.roles", "broker,controller");
-    p.put("node.id", "1");
-    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("node.id", String.valueOf(nodeId));
+    p.put("controller.quorum.voters", voters);
     p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + "," + CONTROLLER + "://127.0.0.1:" + controllerPort);
     p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
     p.put("controller.listener.names", CONTROLLER);
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER + ":PLAINTEXT");
     p.put("log.dirs", logDir.toAbsolutePath().toString());
-    // One node: every internal topic has one replica, and nothing waits for others.
-    p.put("offsets.topic.replication.factor", "1");
+    p.put("default.replication.factor", replicas);
+    p.put("min.insync.replicas", minInSync);
+    p.put("offsets.topic.replication.factor", replicas);
     p.put("offsets.topic.num.partitions", "10");
-    p.put("transaction.state.log.replication.factor", "1");
-    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.replication.factor", replicas);
+    p.put("transaction.state.log.min.isr", minInSync);
     p.put("transaction.state.log.num.partitions", "10");
-    p.put("share.coordinator.state.topic.replication.factor", "1");
-    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("share.coordinator.state.topic.replication.factor", replicas);
+    p.put("share.coordinator.state.topic.min.isr", minInSync);
     p.put("group.initial.rebalance.delay.ms", "0");
     // Topics are created on purpose, with their contract's configs (`wxfunnel topics create`).
     p.put("auto.create.topics.enable", "false");
@@ -148,13 +161,19 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   private static void format(final Path logDir, final Map<String, String> users) throws IOException {
+    format(logDir, 1, Uuid.randomUuid().toString(), users);
+  }
+
+  /** Formats the log directory of node {@code nodeId} of cluster {@code clusterId}, with SCRAM {@code users} (name to password). */
+  public static void format(final Path logDir, final int nodeId, final String clusterId, final Map<String, String> users)
+      throws IOException {
     try {
       new Formatter()
           .setScramArguments(users.entrySet().stream()
               .map(user -> SCRAM + "=[name=" + user.getKey() + ",password=" + user.getValue() + "]").toList())
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-          .setNodeId(1)
-          .setClusterId(Uuid.randomUuid().toString())
+          .setNodeId(nodeId)
+          .setClusterId(clusterId)
           .setDirectories(List.of(logDir.toAbsolutePath().toString()))
           .setMetadataLogDirectory(logDir.toAbsolutePath().toString())
           .setReleaseVersion(MetadataVersion.latestProduction())

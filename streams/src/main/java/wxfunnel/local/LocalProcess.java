@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import wxfunnel.cli.Main;
 
 /**
  * {@code wxfunnel local} (broker and registry) as a child process, so that it can be killed and
@@ -18,11 +17,11 @@ public final class LocalProcess implements AutoCloseable {
   private static final Pattern ADDRESSES = Pattern.compile("kafka=(\\S+) registry=(\\S+)");
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
 
-  private final Process process;
+  private final ChildJvm process;
   private final String bootstrapServers;
   private final String registryUrl;
 
-  private LocalProcess(final Process process, final String bootstrapServers, final String registryUrl) {
+  private LocalProcess(final ChildJvm process, final String bootstrapServers, final String registryUrl) {
     this.process = process;
     this.bootstrapServers = bootstrapServers;
     this.registryUrl = registryUrl;
@@ -35,12 +34,9 @@ public final class LocalProcess implements AutoCloseable {
   public static LocalProcess start(final Path dataDir, final int kafkaPort, final int registryPort, final Path log)
       throws IOException, InterruptedException {
     final Path stdout = Files.createTempFile(log.toAbsolutePath().getParent(), "local", ".out");
-    final Process process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "local", "--kafka-port", String.valueOf(kafkaPort),
-        "--registry-port", String.valueOf(registryPort), "--data-dir", dataDir.toString()))
-        .redirectOutput(stdout.toFile())
-        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    final ChildJvm process = ChildJvm.wxfunnel(List.of(), List.of("local", "--kafka-port", String.valueOf(kafkaPort),
+        "--registry-port", String.valueOf(registryPort), "--data-dir", dataDir.toString()),
+        builder -> builder.redirectOutput(stdout.toFile()).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())));
     final long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (process.isAlive() && System.nanoTime() < deadline) {
       final Matcher addresses = ADDRESSES.matcher(Files.readString(stdout));
@@ -49,7 +45,7 @@ public final class LocalProcess implements AutoCloseable {
       }
       Thread.sleep(100);
     }
-    process.destroyForcibly().waitFor();
+    process.kill();
     throw new IllegalStateException("wxfunnel local did not start within " + READY_TIMEOUT.toSeconds() + " s; see " + log);
   }
 
@@ -63,12 +59,11 @@ public final class LocalProcess implements AutoCloseable {
 
   /** SIGKILL: no shutdown path runs. */
   public void kill() throws InterruptedException {
-    process.destroyForcibly().waitFor();
+    process.kill();
   }
 
   @Override
   public void close() throws InterruptedException {
-    process.destroy();
-    process.waitFor();
+    process.close();
   }
 }

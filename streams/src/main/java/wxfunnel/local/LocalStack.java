@@ -2,7 +2,10 @@ package wxfunnel.local;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
+import wxfunnel.events.Ecosystem;
 import wxfunnel.registry.RegistryServer;
+import wxfunnel.topics.TopicAdmin;
 
 /**
  * The local default: a real Kafka broker and the schema registry that stores its schemas on it.
@@ -28,6 +31,18 @@ public final class LocalStack implements AutoCloseable {
       return new LocalStack(kafka, RegistryServer.start(kafka.clientConfig(), registryPort));
     } catch (IOException | RuntimeException e) {
       kafka.close();
+      throw e;
+    }
+  }
+
+  /** A stack on any free ports with the topics of {@code ecosystems}, {@code partitions} each: what a test starts from. */
+  public static LocalStack withTopics(final Path dataDir, final Set<Ecosystem> ecosystems, final int partitions) throws IOException {
+    final LocalStack stack = start(dataDir, 0, 0);
+    try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
+      topics.create(ecosystems, partitions);
+      return stack;
+    } catch (RuntimeException e) {
+      stack.close();
       throw e;
     }
   }

@@ -5,30 +5,21 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.LongDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wxfunnel.events.AttributionModel;
@@ -37,12 +28,12 @@ import wxfunnel.events.CreditedTouch;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.events.ModelAttribution;
-import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryException;
-import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.registry.SchemaRegistry;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topology.DeadLetters;
-import wxfunnel.topology.FunnelTopology;
+import wxfunnel.topics.Ledger;
+import wxfunnel.topics.Names;
 
 /**
  * Business metrics of one ecosystem, exported from what its processor has committed: a
@@ -61,8 +52,6 @@ public final class CommittedMetrics implements AutoCloseable {
 
   public static final int DEFAULT_TOP_CAMPAIGNS = 20;
   public static final String OTHER = "other";
-  /** Ledger outcomes; {@code capped} counts accepted touches the cap on touches per person dropped. */
-  private static final Set<String> OUTCOMES = Set.of("accepted", "duplicate", "late", "capped");
   /** Upper bounds of the time-to-convert buckets, in seconds, the last one +Inf. */
   static final double[] TIME_TO_CONVERT_BOUNDS = {60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400,
       3 * 86_400, 7 * 86_400, Double.POSITIVE_INFINITY};
@@ -83,14 +72,8 @@ public final class CommittedMetrics implements AutoCloseable {
   private final String ecosystem;
   private final AttributionModel model;
   private final KafkaConsumer<String, byte[]> consumer;
-  private final AvroDeserializer<Conversion> conversions;
-  private final AvroDeserializer<FunnelRow> rows;
-  private final LongDeserializer longs = new LongDeserializer();
-  private final String ledgerTopic;
-  private final Map<String, Facts> facts = new HashMap<>();
-  private final Map<String, FunnelRow> funnel = new HashMap<>();
-  private final Map<String, Long> deadLetters = new TreeMap<>();
-  private final Map<String, Long> ledger = new TreeMap<>();
+  private final Names names;
+  private final SchemaRegistry registry;
   private final CampaignLabels campaigns;
   private final AtomicLong lastOutputMillis = new AtomicLong();
   private final AtomicLong personsInState = new AtomicLong();
@@ -102,22 +85,19 @@ public final class CommittedMetrics implements AutoCloseable {
   private final MultiGauge attributed;
   private final TimeToConvertHistogram timeToConvert;
   private final Thread thread;
+  /** The outputs as read so far; a new one each time the thread reads them again from the beginning. */
+  private CommittedView<Facts> view;
   private volatile boolean closing;
 
-  private CommittedMetrics(final Ecosystem ecosystem, final Map<String, Object> kafka, final RegistryClient registry,
+  private CommittedMetrics(final Ecosystem ecosystem, final Map<String, Object> kafka, final SchemaRegistry registry,
       final MeterRegistry meters, final int topCampaigns, final AttributionModel model) {
     this.ecosystem = EcoTopic.prefix(ecosystem);
     this.campaigns = new CampaignLabels(topCampaigns);
     this.model = model;
-    final Map<String, Object> config = new HashMap<>(kafka);
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
-    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-    this.conversions = new AvroDeserializer<>(registry, Conversion.class);
-    this.rows = new AvroDeserializer<>(registry, FunnelRow.class);
-    this.ledgerTopic = FunnelTopology.ledgerChangelog(ecosystem);
+    this.consumer = CommittedView.consumer(kafka);
+    this.names = new Names(ecosystem);
+    this.registry = registry;
+    this.view = newView();
     final Tags tags = Tags.of("ecosystem", this.ecosystem);
     this.funnelUsers = MultiGauge.builder("wxfunnel.funnel.users")
         .description("Users who reached each funnel step, over all cohort days (committed rows)").tags(tags).register(meters);
@@ -146,7 +126,7 @@ public final class CommittedMetrics implements AutoCloseable {
    * Starts following the committed outputs of {@code ecosystem}; {@code model} is the attribution
    * model of the time-to-convert histogram.
    */
-  public static CommittedMetrics start(final Ecosystem ecosystem, final Map<String, Object> kafka, final RegistryClient registry,
+  public static CommittedMetrics start(final Ecosystem ecosystem, final Map<String, Object> kafka, final SchemaRegistry registry,
       final MeterRegistry meters, final int topCampaigns, final AttributionModel model) {
     final CommittedMetrics metrics = new CommittedMetrics(ecosystem, kafka, registry, meters, topCampaigns, model);
     metrics.thread.start();
@@ -222,7 +202,7 @@ public final class CommittedMetrics implements AutoCloseable {
     while (true) {
       final List<TopicPartition> partitions = new ArrayList<>();
       final List<String> missing = new ArrayList<>();
-      for (final String topic : List.of(ecosystem + ".conversions", ecosystem + ".funnel", ecosystem + ".dlq", ledgerTopic)) {
+      for (final String topic : CommittedView.topics(names)) {
         final List<PartitionInfo> infos = consumer.partitionsFor(topic);
         if (infos == null || infos.isEmpty()) {
           missing.add(topic);
@@ -239,10 +219,11 @@ public final class CommittedMetrics implements AutoCloseable {
   }
 
   private synchronized void clear() {
-    facts.clear();
-    funnel.clear();
-    deadLetters.clear();
-    ledger.clear();
+    view = newView();
+  }
+
+  private CommittedView<Facts> newView() {
+    return new CommittedView<>(names, registry, conversion -> facts(conversion, model));
   }
 
   /**
@@ -280,36 +261,8 @@ public final class CommittedMetrics implements AutoCloseable {
   }
 
   private synchronized void apply(final ConsumerRecord<String, byte[]> record) {
-    final String topic = record.topic();
-    if (topic.equals(ledgerTopic)) {
-      // Each task keeps its own ledger: one count per partition and key.
-      final String key = record.partition() + "/" + record.key();
-      if (record.value() == null) {
-        ledger.remove(key);
-      } else {
-        ledger.put(key, longs.deserialize(topic, record.value()));
-      }
-      return;
-    }
-    // A producer clock ahead of the broker's must not hide a stall.
-    lastOutputMillis.accumulateAndGet(Math.min(record.timestamp(), System.currentTimeMillis()), Math::max);
-    if (topic.endsWith(".conversions")) {
-      if (record.value() == null) {
-        facts.remove(record.key());
-      } else {
-        facts.put(record.key(), facts(conversions.deserialize(topic, record.value()), model));
-      }
-    } else if (topic.endsWith(".funnel")) {
-      if (record.value() == null) {
-        funnel.remove(record.key());
-      } else {
-        funnel.put(record.key(), rows.deserialize(topic, record.value()));
-      }
-    } else {
-      final Header reason = record.headers().lastHeader(DeadLetters.REASON);
-      deadLetters.merge(reason == null || reason.value() == null ? "UNKNOWN" : new String(reason.value(), StandardCharsets.UTF_8),
-          1L, Long::sum);
-    }
+    view.apply(record);
+    lastOutputMillis.accumulateAndGet(view.newestOutputMillis(), Math::max);
   }
 
   private static Facts facts(final Conversion conversion, final AttributionModel model) {
@@ -355,10 +308,11 @@ public final class CommittedMetrics implements AutoCloseable {
 
   /** Re-publishes every metric from the current committed view. */
   synchronized void publish() {
-    campaigns.update(funnel.values());
+    final Collection<FunnelRow> funnel = view.funnel().values();
+    campaigns.update(funnel);
     final Map<List<String>, Double> users = new TreeMap<>(Comparator.comparing(Object::toString));
     final Map<List<String>, Double> money = new TreeMap<>(Comparator.comparing(Object::toString));
-    for (final FunnelRow row : funnel.values()) {
+    for (final FunnelRow row : funnel) {
       final String campaign = campaigns.label(row.getCampaignId());
       users.merge(List.of(campaign, "touched"), (double) row.getTouched(), Double::sum);
       users.merge(List.of(campaign, "coupon"), (double) row.getCoupon(), Double::sum);
@@ -370,7 +324,7 @@ public final class CommittedMetrics implements AutoCloseable {
 
     final Map<List<String>, Double> statuses = new TreeMap<>(Comparator.comparing(Object::toString));
     final Map<List<String>, Double> credit = new TreeMap<>(Comparator.comparing(Object::toString));
-    for (final Facts f : facts.values()) {
+    for (final Facts f : view.conversions().values()) {
       statuses.merge(List.of(f.status()), 1.0, Double::sum);
       f.creditByModel().forEach((modelName, byCampaign) -> byCampaign.forEach((campaign, weight) ->
           credit.merge(List.of(modelName.toLowerCase(Locale.ROOT), campaigns.label(campaign)), weight, Double::sum)));
@@ -378,27 +332,17 @@ public final class CommittedMetrics implements AutoCloseable {
     conversionsByStatus.register(rows(statuses, "status"), true);
     attributed.register(rows(credit, "model", "campaign"), true);
     if (timeToConvert != null) {
-      timeToConvert.set(ecosystem, histogram(facts.values().stream().map(Facts::timeToConvert).toList()));
+      timeToConvert.set(ecosystem, histogram(view.conversions().values().stream().map(Facts::timeToConvert).toList()));
     }
 
     final Map<List<String>, Double> reasons = new TreeMap<>(Comparator.comparing(Object::toString));
-    deadLetters.forEach((reason, count) -> reasons.put(List.of(reason), (double) count));
+    view.deadLetters().forEach((reason, count) -> reasons.put(List.of(reason), (double) count));
     deadLetterRecords.set(reasons, "reason");
     final Map<List<String>, Double> outcomes = new TreeMap<>(Comparator.comparing(Object::toString));
-    long persons = 0;
-    for (final Map.Entry<String, Long> entry : ledger.entrySet()) {
-      final String key = entry.getKey().substring(entry.getKey().indexOf('/') + 1);
-      if (key.equals(FunnelTopology.PERSONS_IN_STATE)) {
-        persons += entry.getValue();
-      }
-      final int dot = key.indexOf('.');
-      if (dot > 0 && OUTCOMES.contains(key.substring(0, dot))) {
-        outcomes.merge(List.of(key.substring(0, dot), key.substring(dot + 1).toLowerCase(Locale.ROOT)),
-            (double) entry.getValue(), Double::sum);
-      }
-    }
+    view.ledger().forEach((key, count) -> Ledger.Count.of(key).ifPresent(c -> outcomes.merge(
+        List.of(c.outcome().name().toLowerCase(Locale.ROOT), c.kind().toLowerCase(Locale.ROOT)), (double) count, Double::sum)));
     events.set(outcomes, "outcome", "type");
-    personsInState.set(persons);
+    personsInState.set(view.personsInState());
   }
 
   private static List<MultiGauge.Row<?>> rows(final Map<List<String>, Double> values, final String... tags) {

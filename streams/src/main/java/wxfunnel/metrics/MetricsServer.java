@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +25,9 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.KafkaStreams;
+import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.topics.EcoTopic;
 
@@ -68,6 +71,20 @@ public final class MetricsServer implements AutoCloseable {
   /** Says that this process runs {@code ecosystem}: until its processor is watched, it is STARTING, and not ready. */
   public void expect(final Ecosystem ecosystem) {
     expected.add(EcoTopic.prefix(ecosystem));
+  }
+
+  /**
+   * Watches a processor that has started, once it runs (waiting at most {@code timeout}, or however
+   * long restoring takes when null): its Kafka Streams metrics and health, and from then on the
+   * business metrics of what it commits, until the returned one is closed. {@code model} is the
+   * attribution model of the time-to-convert histogram.
+   */
+  public CommittedMetrics follow(final FunnelProcessor processor, final Map<String, Object> kafka, final String registryUrl,
+      final int topCampaigns, final AttributionModel model, final Duration timeout) throws InterruptedException {
+    processor.awaitRunning(timeout);
+    // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
+    watch(processor);
+    return CommittedMetrics.start(processor.ecosystem(), kafka, new RegistryClient(registryUrl), registry, topCampaigns, model);
   }
 
   /** Exports a processor's Kafka Streams metrics, tagged with its ecosystem, and watches its health. */

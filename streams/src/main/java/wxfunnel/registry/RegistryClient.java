@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * be reached, or answers 5xx or 429, is asked again with exponential backoff for up to {@code
  * retryFor}; only then does the call fail, with the last cause.
  */
-public final class RegistryClient {
+public final class RegistryClient implements SchemaRegistry {
 
   public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   public static final Duration DEFAULT_RETRY_FOR = Duration.ofMinutes(2);
@@ -53,11 +53,12 @@ public final class RegistryClient {
     this.http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT).build();
   }
 
+  @Override
   public String baseUrl() {
     return baseUrl;
   }
 
-  /** Registers {@code schema} under {@code subject} (or finds it there) and returns its id. */
+  @Override
   public int register(final String subject, final Schema schema) {
     return idsBySubjectSchema.computeIfAbsent(new SubjectSchema(subject, schema), key -> {
       final JsonNode answer = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
@@ -67,46 +68,46 @@ public final class RegistryClient {
     });
   }
 
-  /** The id of {@code schema} under {@code subject}; 40401 or 40403 when it is not registered. */
+  @Override
   public int idOf(final String subject, final Schema schema) {
     return idsBySubjectSchema.computeIfAbsent(new SubjectSchema(subject, schema),
         key -> lookup(subject, schema).id());
   }
 
-  /** {@code POST /subjects/{s}}: the version of {@code subject} that holds {@code schema}. */
+  @Override
   public SubjectVersion lookup(final String subject, final Schema schema) {
     return subjectVersion(send("POST", "/subjects/" + encode(subject), schemaBody(schema)));
   }
 
   /** {@code GET /schemas/ids/{id}}, cached. */
+  @Override
   public Schema schemaById(final int id) {
     return schemasById.computeIfAbsent(id,
         key -> parse(send("GET", "/schemas/ids/" + id, null).path("schema").asText()));
   }
 
-  public SubjectVersion latest(final String subject) {
-    return version(subject, "latest");
-  }
-
+  @Override
   public SubjectVersion version(final String subject, final String version) {
     return subjectVersion(send("GET", "/subjects/" + encode(subject) + "/versions/" + encode(version), null));
   }
 
-  /** The subject's own compatibility level; 40408 when only the global level applies. */
+  @Override
   public Compatibility compatibility(final String subject) {
     return Compatibility.parse(send("GET", "/config/" + encode(subject), null).path("compatibilityLevel").asText());
   }
 
+  @Override
   public Compatibility globalCompatibility() {
     return Compatibility.parse(send("GET", "/config", null).path("compatibilityLevel").asText());
   }
 
+  @Override
   public void setCompatibility(final String subject, final Compatibility level) {
     final ObjectNode body = json.createObjectNode().put("compatibility", level.name());
     send("PUT", "/config/" + encode(subject), body);
   }
 
-  /** {@code POST /compatibility/subjects/{s}/versions/{v}}. */
+  @Override
   public boolean isCompatible(final String subject, final String version, final Schema schema) {
     final String path = "/compatibility/subjects/" + encode(subject) + "/versions/" + encode(version);
     return send("POST", path, schemaBody(schema)).path("is_compatible").asBoolean();

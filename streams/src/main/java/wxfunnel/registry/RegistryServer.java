@@ -19,7 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wxfunnel.registry.SchemaRepository.ConfigEntry;
+import wxfunnel.registry.SchemaRepository.Entry;
+import wxfunnel.registry.SchemaRepository.SchemaEntry;
 
 /**
  * The local schema registry: the Confluent Schema Registry REST API over HTTP, storing its schemas
@@ -34,13 +35,14 @@ public final class RegistryServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RegistryServer.class);
   private static final ObjectMapper json = new ObjectMapper();
 
-  private final SchemaRepository repository = new SchemaRepository();
+  private final SchemaRepository repository;
   private final SchemaLog schemaLog;
   private final HttpServer http;
   private final ExecutorService workers;
 
   private RegistryServer(final SchemaLog schemaLog, final HttpServer http, final ExecutorService workers) {
     this.schemaLog = schemaLog;
+    this.repository = new SchemaRepository(this::store);
     this.http = http;
     this.workers = workers;
   }
@@ -179,35 +181,28 @@ public final class RegistryServer implements AutoCloseable {
 
   private int register(final String subject, final String schema) {
     synchronized (repository) {
-      final var planned = repository.planRegistration(subject, schema);
-      if (planned.isEmpty()) {
-        return repository.lookup(subject, schema).id();
-      }
-      schemaLog.append(planned.get());
-      repository.apply(planned.get());
-      log.info("registered {} version {} as id {}", subject, planned.get().version(), planned.get().id());
-      return planned.get().id();
+      return repository.register(subject, schema);
+    }
+  }
+
+  /** Where the repository's changes go: the Kafka topic, so that they survive a restart. */
+  private void store(final Entry entry) {
+    schemaLog.append(entry);
+    if (entry instanceof SchemaEntry s) {
+      log.info("registered {} version {} as id {}", s.subject(), s.version(), s.id());
     }
   }
 
   private Compatibility subjectLevel(final String subject, final HttpExchange exchange) {
     final boolean defaultToGlobal = query(exchange).contains("defaultToGlobal=true");
-    return read(() -> repository.subjectLevel(subject).orElseGet(() -> {
-      if (defaultToGlobal) {
-        return repository.globalLevel();
-      }
-      throw RegistryException.notFound(RegistryException.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
-          "Subject '" + subject + "' does not have subject-level compatibility configured");
-    }));
+    return read(() -> defaultToGlobal ? repository.levelOf(subject) : repository.subjectLevel(subject));
   }
 
   private Compatibility setLevel(final String subject, final HttpExchange exchange) throws IOException {
     final JsonNode body = readBody(exchange);
     final Compatibility level = Compatibility.parse(body.path("compatibility").asText(null));
     synchronized (repository) {
-      final ConfigEntry entry = new ConfigEntry(subject, level);
-      schemaLog.append(entry);
-      repository.apply(entry);
+      repository.setLevel(subject, level);
     }
     return level;
   }

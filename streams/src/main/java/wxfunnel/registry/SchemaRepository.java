@@ -6,12 +6,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.avro.Schema;
 
 /**
  * The registry's rules and its in-memory view: subjects, their versions, global schema ids and
- * compatibility levels. Every change is first written to the {@link SchemaLog} and then applied
- * here, so replaying the log rebuilds the same view (and the same ids) after a restart.
+ * compatibility levels. Every change is first written to its log (the server's {@link SchemaLog})
+ * and then applied here, so replaying the log rebuilds the same view (and the same ids) after a
+ * restart. Not thread-safe: callers hold its monitor.
  */
 final class SchemaRepository {
 
@@ -28,7 +30,39 @@ final class SchemaRepository {
   private final Map<String, Integer> idsByCanonical = new HashMap<>();
   private final Map<String, TreeMap<Integer, Integer>> subjects = new TreeMap<>();
   private final Map<String, Compatibility> subjectLevels = new HashMap<>();
+  private final Consumer<Entry> log;
   private Compatibility globalLevel = Compatibility.BACKWARD;
+
+  /** A repository that writes each change to {@code log}, and returns only once it is written. */
+  SchemaRepository(final Consumer<Entry> log) {
+    this.log = log;
+  }
+
+  /** A repository whose changes are kept in this JVM only. */
+  static SchemaRepository inMemory() {
+    return new SchemaRepository(entry -> { });
+  }
+
+  /**
+   * {@code POST /subjects/{s}/versions}: the id of {@code schemaText} under {@code subject}, logging
+   * and applying a new version when the subject does not hold it yet.
+   */
+  int register(final String subject, final String schemaText) {
+    final Optional<SchemaEntry> planned = planRegistration(subject, schemaText);
+    if (planned.isEmpty()) {
+      return lookup(subject, schemaText).id();
+    }
+    log.accept(planned.get());
+    apply(planned.get());
+    return planned.get().id();
+  }
+
+  /** {@code PUT /config/{s}}: logs and applies the level of {@code subject}, or the global one when it is null. */
+  void setLevel(final String subject, final Compatibility level) {
+    final ConfigEntry entry = new ConfigEntry(subject, level);
+    log.accept(entry);
+    apply(entry);
+  }
 
   void apply(final Entry entry) {
     if (entry instanceof SchemaEntry s) {
@@ -50,7 +84,7 @@ final class SchemaRepository {
    * subject already holds it, else the new version to log. Throws 42201 for an invalid schema and
    * 409 for one the subject's compatibility level refuses.
    */
-  Optional<SchemaEntry> planRegistration(final String subject, final String schemaText) {
+  private Optional<SchemaEntry> planRegistration(final String subject, final String schemaText) {
     final Schema schema = parse(schemaText);
     if (find(subject, schema).isPresent()) {
       return Optional.empty();
@@ -119,8 +153,14 @@ final class SchemaRepository {
     return level.violations(schema, history);
   }
 
-  Optional<Compatibility> subjectLevel(final String subject) {
-    return Optional.ofNullable(subjectLevels.get(subject));
+  /** {@code GET /config/{s}}: the subject's own level; 40408 when only the global level applies. */
+  Compatibility subjectLevel(final String subject) {
+    final Compatibility level = subjectLevels.get(subject);
+    if (level == null) {
+      throw RegistryException.notFound(RegistryException.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+          "Subject '" + subject + "' does not have subject-level compatibility configured");
+    }
+    return level;
   }
 
   Compatibility levelOf(final String subject) {

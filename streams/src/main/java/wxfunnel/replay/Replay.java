@@ -19,8 +19,8 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.tools.StreamsResetter;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.Input;
-import wxfunnel.topology.Names;
 import wxfunnel.topology.StreamsSettings;
 
 /**

@@ -9,13 +9,10 @@ import java.util.TreeSet;
 import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.CreditedTouch;
-import wxfunnel.events.FunnelRow;
 import wxfunnel.events.ModelAttribution;
-import wxfunnel.registry.RegistryClient;
-import wxfunnel.runtime.CommittedOutputs;
-import wxfunnel.serde.AvroDeserializer;
-import wxfunnel.topics.EcoTopic;
-import wxfunnel.topology.Names;
+import wxfunnel.registry.SchemaRegistry;
+import wxfunnel.runtime.CommittedView;
+import wxfunnel.topics.Names;
 
 /** The committed outputs of production and of a shadow, campaign by campaign. */
 public final class ShadowComparison {
@@ -42,7 +39,7 @@ public final class ShadowComparison {
   private ShadowComparison() {}
 
   /** Every campaign of either side, by name; {@link #UNATTRIBUTED} collects the conversions of none. */
-  public static Map<String, Row> of(final Map<String, Object> kafka, final RegistryClient registry, final Names shadow,
+  public static Map<String, Row> of(final Map<String, Object> kafka, final SchemaRegistry registry, final Names shadow,
       final AttributionModel model) {
     final Names production = new Names(shadow.ecosystem());
     final Map<String, Totals> before = totals(kafka, registry, production, model);
@@ -73,19 +70,14 @@ public final class ShadowComparison {
     return production == shadow ? String.format("%,d", production) : String.format("%,d -> %,d", production, shadow);
   }
 
-  private static Map<String, Totals> totals(final Map<String, Object> kafka, final RegistryClient registry, final Names names,
+  private static Map<String, Totals> totals(final Map<String, Object> kafka, final SchemaRegistry registry, final Names names,
       final AttributionModel model) {
     final Map<String, Totals> totals = new TreeMap<>();
-    final AvroDeserializer<FunnelRow> rows = new AvroDeserializer<>(registry, FunnelRow.class);
-    CommittedOutputs.latest(kafka, names.topic(EcoTopic.FUNNEL)).forEach((key, bytes) -> {
-      final FunnelRow row = rows.deserialize(names.topic(EcoTopic.FUNNEL), bytes);
-      totals.merge(row.getCampaignId(), new Totals(row.getTouched(), row.getCoupon(), row.getPaid(), 0), Totals::plus);
-    });
-    final AvroDeserializer<Conversion> conversions = new AvroDeserializer<>(registry, Conversion.class);
-    CommittedOutputs.latest(kafka, names.topic(EcoTopic.CONVERSIONS)).forEach((key, bytes) -> {
-      final Conversion conversion = conversions.deserialize(names.topic(EcoTopic.CONVERSIONS), bytes);
-      creditedCampaigns(conversion, model).forEach(campaign -> totals.merge(campaign, new Totals(0, 0, 0, 1), Totals::plus));
-    });
+    final CommittedView<Conversion> view = CommittedView.read(kafka, registry, names);
+    view.funnel().values().forEach(row ->
+        totals.merge(row.getCampaignId(), new Totals(row.getTouched(), row.getCoupon(), row.getPaid(), 0), Totals::plus));
+    view.conversions().values().forEach(conversion ->
+        creditedCampaigns(conversion, model).forEach(campaign -> totals.merge(campaign, new Totals(0, 0, 0, 1), Totals::plus)));
     return totals;
   }
 

@@ -9,9 +9,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
-import wxfunnel.topology.Names;
 
 /**
  * Reprocesses an ecosystem's inputs under other settings into outputs of its own ({@code

@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroSerdes;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
 import wxfunnel.topology.FunnelTopology;
-import wxfunnel.topology.Names;
 import wxfunnel.topology.StreamsSettings;
 
 /**
@@ -106,7 +106,7 @@ public final class FunnelProcessor implements AutoCloseable {
     });
     try (TopicAdmin topics = new TopicAdmin(admin)) {
       final int partitions = topics.inputPartitions(names.ecosystem());
-      topics.createRepartitionTopics(FunnelTopology.repartitionTopics(names), partitions);
+      topics.createRepartitionTopics(names.repartitionTopics(), partitions);
       return partitions;
     }
   }
@@ -121,7 +121,7 @@ public final class FunnelProcessor implements AutoCloseable {
 
   /**
    * Waits until the processor runs (its internal topics then exist); fails if it does not within
-   * {@code timeout}, or reaches ERROR.
+   * {@code timeout} (null: however long restoring its state takes), or reaches ERROR.
    */
   public void awaitRunning(final Duration timeout) throws InterruptedException {
     final long start = System.nanoTime();
@@ -134,11 +134,6 @@ public final class FunnelProcessor implements AutoCloseable {
       }
       Thread.sleep(100);
     }
-  }
-
-  /** Waits, however long restoring its state takes, until the processor runs; fails if it reaches ERROR. */
-  public void awaitRunning() throws InterruptedException {
-    awaitRunning(null);
   }
 
   /** Runs {@code action} once the processor has reached ERROR (at once if it has). */

@@ -13,9 +13,8 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import wxfunnel.events.Ecosystem;
-import wxfunnel.topology.FunnelTopology;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.Input;
-import wxfunnel.topology.Names;
 
 /** How far an ecosystem's processor is behind the end of everything it reads. */
 public final class ProcessorLag {
@@ -58,7 +57,7 @@ public final class ProcessorLag {
       throws Exception {
     final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(names.applicationId())
         .partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    final Map<TopicPartition, Long> internalEnds = ends(admin, partitions(admin, FunnelTopology.repartitionTopics(names)));
+    final Map<TopicPartition, Long> internalEnds = ends(admin, partitions(admin, names.repartitionTopics()));
     long inputs = 0;
     for (final Map.Entry<TopicPartition, Long> target : inputTargets.entrySet()) {
       inputs += Math.max(0, target.getValue() - offset(committed.get(target.getKey())));

@@ -12,8 +12,8 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
-import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryException;
+import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.serde.UndecodableRecordException.Problem;
 
 /**
@@ -24,7 +24,7 @@ import wxfunnel.serde.UndecodableRecordException.Problem;
  */
 public final class AvroDeserializer<T> implements Deserializer<T> {
 
-  private RegistryClient registry;
+  private SchemaRegistry registry;
   private final Schema readerSchema;
   private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
 
@@ -34,13 +34,13 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
   }
 
   /** Generic records in their writer's schema. */
-  public AvroDeserializer(final RegistryClient registry) {
+  public AvroDeserializer(final SchemaRegistry registry) {
     this.registry = registry;
     this.readerSchema = null;
   }
 
   /** Instances of a generated class, whatever compatible schema they were written with. */
-  public AvroDeserializer(final RegistryClient registry, final Class<T> specificClass) {
+  public AvroDeserializer(final SchemaRegistry registry, final Class<T> specificClass) {
     this.registry = registry;
     this.readerSchema = SpecificData.get().getSchema(specificClass);
   }

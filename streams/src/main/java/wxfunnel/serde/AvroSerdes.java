@@ -4,20 +4,20 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.SchemaRegistry;
 
 /** Confluent-wire-format serdes bound to one registry. */
 public final class AvroSerdes {
 
-  private final RegistryClient registry;
+  private final SchemaRegistry registry;
   private final boolean autoRegister;
 
-  public AvroSerdes(final RegistryClient registry, final boolean autoRegister) {
+  public AvroSerdes(final SchemaRegistry registry, final boolean autoRegister) {
     this.registry = registry;
     this.autoRegister = autoRegister;
   }
 
-  public RegistryClient registry() {
+  public SchemaRegistry registry() {
     return registry;
   }
 

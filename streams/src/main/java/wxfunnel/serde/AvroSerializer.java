@@ -15,8 +15,8 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
-import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryException;
+import wxfunnel.registry.SchemaRegistry;
 
 /**
  * Writes Avro records (specific or generic) in the Confluent wire format, under the
@@ -24,7 +24,7 @@ import wxfunnel.registry.RegistryException;
  */
 public final class AvroSerializer<T extends GenericContainer> implements Serializer<T> {
 
-  private RegistryClient registry;
+  private SchemaRegistry registry;
   private boolean isKey;
   private boolean autoRegister = true;
   private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
@@ -33,7 +33,7 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
   /** For Kafka's config-driven instantiation; {@link #configure} supplies the registry. */
   public AvroSerializer() {}
 
-  public AvroSerializer(final RegistryClient registry, final boolean isKey, final boolean autoRegister) {
+  public AvroSerializer(final SchemaRegistry registry, final boolean isKey, final boolean autoRegister) {
     this.registry = registry;
     this.isKey = isKey;
     this.autoRegister = autoRegister;

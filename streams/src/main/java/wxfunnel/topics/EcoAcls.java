@@ -2,6 +2,7 @@ package wxfunnel.topics;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -43,7 +44,7 @@ public final class EcoAcls {
   /** One line, as an operator reads it: {@code ALLOW User:weixin READ on TOPIC prefixed 'weixin.'}. */
   public static String describe(final AclBinding acl) {
     return acl.entry().permissionType() + " " + acl.entry().principal() + " " + acl.entry().operation() + " on "
-        + acl.pattern().resourceType() + " " + acl.pattern().patternType().name().toLowerCase() + " '" + acl.pattern().name() + "'";
+        + acl.pattern().resourceType() + " " + acl.pattern().patternType().name().toLowerCase(Locale.ROOT) + " '" + acl.pattern().name() + "'";
   }
 
   private static AclBinding allow(final String principal, final ResourceType type, final String prefix, final AclOperation operation) {

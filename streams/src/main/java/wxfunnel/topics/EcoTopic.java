@@ -1,5 +1,6 @@
 package wxfunnel.topics;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,6 +58,16 @@ public enum EcoTopic {
 
   public String topic(final Ecosystem ecosystem) {
     return prefix(ecosystem) + "." + suffix;
+  }
+
+  /** Whether {@code topic} is this topic of one of the ecosystems. */
+  public boolean isTopic(final String topic) {
+    return Arrays.stream(Ecosystem.values()).anyMatch(ecosystem -> topic(ecosystem).equals(topic));
+  }
+
+  /** The topics the processor reads: the events and the catalog. */
+  public static List<EcoTopic> inputs() {
+    return List.of(READS, SCANS, COUPON_CLICKS, PAYMENTS, CONTENT);
   }
 
   /** The topics the processor writes: a shadow has its own. */

@@ -15,6 +15,8 @@ import wxfunnel.events.Article;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.serde.UndecodableRecordException;
+import wxfunnel.topics.DlqReason;
+import wxfunnel.topics.Names;
 
 /**
  * Keeps the content catalog that every task reads to resolve a touch's campaign: each version of
@@ -32,22 +34,22 @@ final class CatalogUpdater implements Processor<byte[], byte[], Void, Void> {
 
   private static final Logger log = LoggerFactory.getLogger(CatalogUpdater.class);
 
-  private final String storeName;
+  private final Names names;
   private final Ecosystem ecosystem;
   private final AvroDeserializer<Article> deserializer;
   private ProcessorContext<Void, Void> context;
   private KeyValueStore<String, String> catalog;
 
-  CatalogUpdater(final String storeName, final Ecosystem ecosystem, final AvroDeserializer<Article> deserializer) {
-    this.storeName = storeName;
-    this.ecosystem = ecosystem;
+  CatalogUpdater(final Names names, final AvroDeserializer<Article> deserializer) {
+    this.names = names;
+    this.ecosystem = names.ecosystem();
     this.deserializer = deserializer;
   }
 
   @Override
   public void init(final ProcessorContext<Void, Void> context) {
     this.context = context;
-    this.catalog = context.getStateStore(storeName);
+    this.catalog = context.getStateStore(names.of(Names.CATALOG));
   }
 
   @Override

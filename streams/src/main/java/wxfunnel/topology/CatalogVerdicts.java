@@ -8,6 +8,9 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import wxfunnel.topics.DeadLetters;
+import wxfunnel.topics.DlqReason;
+import wxfunnel.topics.Ledger;
 
 /**
  * The catalog's verdict on each of its input records, and the audit that gives the catalog what
@@ -22,10 +25,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  */
 final class CatalogVerdicts {
 
-  /** Ledger key prefix: the last offset audited, per catalog partition. */
-  static final String AUDITED = "catalog.audited.";
   /** Ledger key: the catalog records accepted. */
-  static final String ACCEPTED = "accepted.ARTICLE";
+  private static final String ACCEPTED = Ledger.Outcome.ACCEPTED.key(Ledger.ARTICLE);
   private static final String FIRST_KEY = "\u0000";
   private static final String PAST_LAST_KEY = "\u0001";
   private static final int KEY_LENGTH = 1 + 10 + 19;
@@ -58,7 +59,7 @@ final class CatalogVerdicts {
       final Consumer<Record<String, Routed>> deadLetters) {
     Integer partition = nextPartition(catalog, FIRST_KEY);
     while (partition != null) {
-      final Long mark = ledger.get(AUDITED + partition);
+      final Long mark = ledger.get(Ledger.audited(partition));
       long audited = mark == null ? -1 : mark;
       try (KeyValueIterator<String, String> verdicts = catalog.range(key(partition, audited + 1), key(partition, Long.MAX_VALUE))) {
         while (verdicts.hasNext()) {
@@ -70,7 +71,7 @@ final class CatalogVerdicts {
         }
       }
       if (mark == null || audited != mark) {
-        ledger.put(AUDITED + partition, audited);
+        ledger.put(Ledger.audited(partition), audited);
       }
       partition = partition == Integer.MAX_VALUE ? null : nextPartition(catalog, key(partition + 1, 0));
     }

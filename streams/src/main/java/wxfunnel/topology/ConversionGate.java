@@ -11,6 +11,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.events.Conversion;
+import wxfunnel.topics.Names;
 
 /**
  * The last step of the conversions of payments whose copy had no unionid, and of the copies with
@@ -25,20 +26,20 @@ final class ConversionGate implements Processor<String, Conversion, String, Conv
   /** How long, in paid time, a replaced transaction is remembered: far beyond any task's lag. */
   private static final Duration REMEMBER = Duration.ofDays(8);
 
-  private final String storeName;
+  private final Names names;
   private ProcessorContext<String, Conversion> context;
   private KeyValueStore<String, Long> upgraded;
   private long latestPaid = Long.MIN_VALUE;
   private long nextForget = Long.MIN_VALUE;
 
-  ConversionGate(final String storeName) {
-    this.storeName = storeName;
+  ConversionGate(final Names names) {
+    this.names = names;
   }
 
   @Override
   public void init(final ProcessorContext<String, Conversion> context) {
     this.context = context;
-    this.upgraded = context.getStateStore(storeName);
+    this.upgraded = context.getStateStore(names.of(Names.UPGRADED_PAYMENTS));
   }
 
   @Override

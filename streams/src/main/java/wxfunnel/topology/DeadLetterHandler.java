@@ -12,6 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.registry.RegistryException;
+import wxfunnel.topics.DeadLetters;
+import wxfunnel.topics.DlqReason;
 
 /**
  * Kafka Streams' own dead-letter path (KIP-1033, KIP-1034) for what the processors did not

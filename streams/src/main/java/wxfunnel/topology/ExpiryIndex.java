@@ -2,6 +2,7 @@ package wxfunnel.topology;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
@@ -13,6 +14,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * key of the expiry time (big-endian, so a range scan walks the times in order) and the entry's key.
  */
 final class ExpiryIndex {
+
+  /** How much the watermark moves between two sweeps of an index. */
+  static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
 
   private final KeyValueStore<Bytes, byte[]> store;
 

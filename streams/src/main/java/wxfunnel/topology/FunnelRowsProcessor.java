@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.internal.FunnelDelta;
+import wxfunnel.topics.Names;
 
 /**
  * Sums the persons' shares, and their payments' credits, into one row per campaign and day, and upserts it. A row turns
@@ -25,14 +26,13 @@ import wxfunnel.internal.FunnelDelta;
  * conversion window and grace: no record any of them accepts can change it any more. It is then
  * released from the store; its final value stays on the compacted topic and never changes again.
  */
-final class FunnelRowsProcessor implements Processor<String, Routed, String, FunnelRow> {
+final class FunnelRowsProcessor implements Processor<String, FunnelDelta, String, FunnelRow> {
 
   private static final Logger log = LoggerFactory.getLogger(FunnelRowsProcessor.class);
 
   private final Ecosystem ecosystem;
   private final FunnelConfig config;
-  private final String storeName;
-  private final String watermarkStoreName;
+  private final Names names;
   private final Map<Integer, Long> personWatermarks = new HashMap<>();
   private ProcessorContext<String, FunnelRow> context;
   private KeyValueStore<String, FunnelRow> rows;
@@ -41,27 +41,26 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
   /** The earliest close of a row in the store (unknown after a restart: the first watermark looks). */
   private long nextClose = Long.MIN_VALUE;
 
-  /** @param watermarkStoreName each person task's latest watermark, kept so that a restart or a move resumes it */
-  FunnelRowsProcessor(final Ecosystem ecosystem, final FunnelConfig config, final String storeName, final String watermarkStoreName) {
-    this.ecosystem = ecosystem;
+  FunnelRowsProcessor(final FunnelConfig config, final Names names) {
+    this.ecosystem = names.ecosystem();
     this.config = config;
-    this.storeName = storeName;
-    this.watermarkStoreName = watermarkStoreName;
+    this.names = names;
   }
 
   @Override
   public void init(final ProcessorContext<String, FunnelRow> context) {
     this.context = context;
-    this.rows = context.getStateStore(storeName);
-    this.watermarks = context.getStateStore(watermarkStoreName);
+    this.rows = context.getStateStore(names.of(Names.FUNNEL_ROWS));
+    // Each person task's latest watermark, kept so that a restart or a move resumes it.
+    this.watermarks = context.getStateStore(names.of(Names.FUNNEL_WATERMARKS));
     try (KeyValueIterator<Integer, Long> saved = watermarks.all()) {
       saved.forEachRemaining(kv -> personWatermarks.put(kv.key, kv.value));
     }
   }
 
   @Override
-  public void process(final Record<String, Routed> record) {
-    final FunnelDelta delta = ((Routed.Changed) record.value()).delta();
+  public void process(final Record<String, FunnelDelta> record) {
+    final FunnelDelta delta = record.value();
     final Long before = personWatermarks.get(delta.getSourceTask());
     if (delta.getWatermark() != null && (before == null || delta.getWatermark() > before)) {
       personWatermarks.put(delta.getSourceTask(), delta.getWatermark());
@@ -76,7 +75,7 @@ final class FunnelRowsProcessor implements Processor<String, Routed, String, Fun
     }
   }
 
-  private void apply(final Record<String, Routed> record, final FunnelDelta delta) {
+  private void apply(final Record<String, FunnelDelta> record, final FunnelDelta delta) {
     if (config.rowClosesAt(LocalDate.ofEpochDay(delta.getCohortDay())) <= watermark) {
       // Every person task has passed this row's end: no accepted record can reach it. Never expected.
       log.error("a change to the final row {} of {} arrived after it closed; it is not applied", record.key(), ecosystem);

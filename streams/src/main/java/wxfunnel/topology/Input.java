@@ -14,6 +14,7 @@ import wxfunnel.events.Payment;
 import wxfunnel.events.QrScan;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.PersonEvent;
+import wxfunnel.topics.DlqReason;
 import wxfunnel.topics.EcoTopic;
 
 /**

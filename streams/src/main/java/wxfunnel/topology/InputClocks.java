@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import wxfunnel.topics.Ledger;
 
 /**
  * How far every input partition has been read, as the person step hears it: per partition and
@@ -22,11 +23,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * never more than the grace behind the watermark: what is older than the watermark by more than
  * the lookback, the conversion window or the dedup horizon can be let go.
  *
- * <p>The clocks are kept in the ledger ({@value #PREFIX}{@code <partition>.<kind>}), so a restart resumes them.
+ * <p>The clocks are kept in the ledger ({@code clock.<partition>.<kind>}, {@link Ledger#CLOCKS}), so a restart resumes them.
  */
 final class InputClocks {
-
-  static final String PREFIX = "clock.";
 
   private final int partitions;
   private final KeyValueStore<String, Long> ledger;
@@ -37,8 +36,8 @@ final class InputClocks {
   InputClocks(final int partitions, final KeyValueStore<String, Long> ledger) {
     this.partitions = partitions;
     this.ledger = ledger;
-    try (KeyValueIterator<String, Long> saved = ledger.prefixScan(PREFIX, new StringSerializer())) {
-      saved.forEachRemaining(kv -> clocks.put(kv.key.substring(PREFIX.length()), kv.value));
+    try (KeyValueIterator<String, Long> saved = ledger.prefixScan(Ledger.CLOCKS, new StringSerializer())) {
+      saved.forEachRemaining(kv -> clocks.put(kv.key.substring(Ledger.CLOCKS.length()), kv.value));
     }
   }
 
@@ -48,7 +47,7 @@ final class InputClocks {
     final Long before = clocks.get(key);
     if (before == null || clock > before) {
       clocks.put(key, clock);
-      ledger.put(PREFIX + key, clock);
+      ledger.put(Ledger.CLOCKS + key, clock);
     }
   }
 

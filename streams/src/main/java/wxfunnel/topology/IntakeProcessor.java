@@ -16,6 +16,9 @@ import wxfunnel.internal.EventKind;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.serde.UndecodableRecordException;
+import wxfunnel.topics.DeadLetters;
+import wxfunnel.topics.DlqReason;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.Input.Common;
 import wxfunnel.topology.Input.Problem;
 
@@ -41,24 +44,23 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
   private final Ecosystem ecosystem;
   private final FunnelConfig config;
   private final AvroDeserializer<T> deserializer;
-  private final String clockStore;
+  private final Names names;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, Long> clock;
 
-  /** @param clockStore the task's clocks, one per input partition, keyed by input kind */
-  IntakeProcessor(final Input<T> input, final Ecosystem ecosystem, final FunnelConfig config, final AvroDeserializer<T> deserializer,
-      final String clockStore) {
+  IntakeProcessor(final Input<T> input, final FunnelConfig config, final AvroDeserializer<T> deserializer, final Names names) {
     this.input = input;
-    this.ecosystem = ecosystem;
+    this.ecosystem = names.ecosystem();
     this.config = config;
     this.deserializer = deserializer;
-    this.clockStore = clockStore;
+    this.names = names;
   }
 
   @Override
   public void init(final ProcessorContext<String, Routed> context) {
     this.context = context;
-    this.clock = context.getStateStore(clockStore);
+    // The task's clocks, one per input partition, keyed by input kind.
+    this.clock = context.getStateStore(names.of(Names.INTAKE_CLOCK));
     context.schedule(CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> announce(now));
   }
 

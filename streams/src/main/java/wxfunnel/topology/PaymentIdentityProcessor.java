@@ -16,6 +16,7 @@ import wxfunnel.internal.EventKind;
 import wxfunnel.internal.PaymentCopy;
 import wxfunnel.internal.PaymentVerdict;
 import wxfunnel.internal.PersonEvent;
+import wxfunnel.topics.Names;
 
 /**
  * A payment is its transaction_id (DESIGN 5a): every copy of one, under any notification id and
@@ -35,9 +36,7 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
   private static final int ANNOUNCED = -1;
 
   private final FunnelConfig config;
-  private final String copiesStore;
-  private final String expiryStore;
-  private final String clocksStore;
+  private final Names names;
   private ProcessorContext<String, PersonEvent> context;
   private KeyValueStore<String, PaymentCopy> copies;
   private ExpiryIndex expiry;
@@ -46,19 +45,17 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
   private long relayed = Long.MIN_VALUE;
   private long nextSweep = Long.MIN_VALUE;
 
-  PaymentIdentityProcessor(final FunnelConfig config, final String copiesStore, final String expiryStore, final String clocksStore) {
+  PaymentIdentityProcessor(final FunnelConfig config, final Names names) {
     this.config = config;
-    this.copiesStore = copiesStore;
-    this.expiryStore = expiryStore;
-    this.clocksStore = clocksStore;
+    this.names = names;
   }
 
   @Override
   public void init(final ProcessorContext<String, PersonEvent> context) {
     this.context = context;
-    this.copies = context.getStateStore(copiesStore);
-    this.expiry = new ExpiryIndex(context.<KeyValueStore<Bytes, byte[]>>getStateStore(expiryStore));
-    this.clocks = context.getStateStore(clocksStore);
+    this.copies = context.getStateStore(names.of(Names.PAYMENT_COPIES));
+    this.expiry = new ExpiryIndex(context.<KeyValueStore<Bytes, byte[]>>getStateStore(names.of(Names.PAYMENT_EXPIRY)));
+    this.clocks = context.getStateStore(names.of(Names.PAYMENT_CLOCKS));
     try (KeyValueIterator<Integer, Long> saved = clocks.all()) {
       saved.forEachRemaining(kv -> {
         if (kv.key != ANNOUNCED) {
@@ -124,7 +121,7 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
       if (relayed != Long.MIN_VALUE && relayed >= nextSweep) {
         final List<String> forgotten = expiry.takeDue(relayed);
         forgotten.forEach(copies::delete);
-        nextSweep = relayed + PersonProcessor.SWEEP_INTERVAL.toMillis();
+        nextSweep = relayed + ExpiryIndex.SWEEP_INTERVAL.toMillis();
       }
     }
   }

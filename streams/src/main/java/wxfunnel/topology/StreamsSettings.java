@@ -8,6 +8,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 
 /** The Kafka Streams settings of one ecosystem's processor; anything given explicitly wins. */
 public final class StreamsSettings {

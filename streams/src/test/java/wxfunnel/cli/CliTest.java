@@ -13,6 +13,7 @@ import picocli.CommandLine;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.testing.CliRun;
 import wxfunnel.testing.SharedKafka;
+import wxfunnel.topics.EcoTopic;
 
 class CliTest {
 
@@ -28,12 +29,12 @@ class CliTest {
     final CliRun describe = CliRun.of("topics", "describe", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
 
     assertThat(first.exitCode()).isZero();
-    assertThat(first.out()).contains("created weixin.reads").endsWith("8 created, 0 already existed\n");
+    assertThat(first.out()).contains("created " + EcoTopic.READS.topic(Ecosystem.WEIXIN)).endsWith("8 created, 0 already existed\n");
     assertThat(second.exitCode()).isZero();
     assertThat(second.out()).isEqualTo("0 created, 8 already existed\n");
-    assertThat(describe.out()).contains("weixin.conversions                  6        1 compact")
-        .contains("weixin.dlq                          6        1 delete")
-        .doesNotContain("wechat.");
+    assertThat(describe.out()).contains(String.format("%-35s 6        1 compact", EcoTopic.CONVERSIONS.topic(Ecosystem.WEIXIN)))
+        .contains(String.format("%-35s 6        1 delete", EcoTopic.DLQ.topic(Ecosystem.WEIXIN)))
+        .doesNotContain(EcoTopic.prefix(Ecosystem.WECHAT) + ".");
   }
 
   @Test

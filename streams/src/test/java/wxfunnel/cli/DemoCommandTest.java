@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.local.ChildJvm;
 import wxfunnel.testing.Ports;
 
 /** {@code wxfunnel demo} as the README's first command runs it: the screen shows the view, the library logs go to a file. */
@@ -27,9 +27,8 @@ class DemoCommandTest {
     final Path stdout = dir.resolve("stdout");
     final Path stderr = dir.resolve("stderr");
     final Path data = dir.resolve("data");
-    final Process demo = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "demo", "--duration", "20s", "--metrics-port", String.valueOf(Ports.free()), "--data-dir", data.toString()))
+    final Process demo = new ProcessBuilder(ChildJvm.wxfunnelCommand("demo", "--duration", "20s",
+        "--metrics-port", String.valueOf(Ports.free()), "--data-dir", data.toString()))
         .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
     try {
       assertThat(demo.waitFor(3, TimeUnit.MINUTES)).as("the demo ended").isTrue();

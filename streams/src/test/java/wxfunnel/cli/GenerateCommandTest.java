@@ -21,7 +21,6 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.local.LocalStack;
 import wxfunnel.testing.CliRun;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topics.TopicAdmin;
 
 /** {@code wxfunnel generate --realtime}: simulated time is the wall clock, so records are stamped while the command runs. */
 class GenerateCommandTest {
@@ -31,10 +30,7 @@ class GenerateCommandTest {
 
   @Test
   void realtimeTrafficIsStampedWithTheWallClockAsItIsSent() throws Exception {
-    try (LocalStack stack = LocalStack.start(dir.resolve("kafka"), 0, 0)) {
-      try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-        topics.create(EnumSet.of(Ecosystem.WEIXIN), 1);
-      }
+    try (LocalStack stack = LocalStack.withTopics(dir.resolve("kafka"), EnumSet.of(Ecosystem.WEIXIN), 1)) {
       final long before = System.currentTimeMillis();
 
       final CliRun run = CliRun.of("generate", "--realtime", "--rate", "100", "--events", "300", "--ecosystem", "weixin",

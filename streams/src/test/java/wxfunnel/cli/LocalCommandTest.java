@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -14,6 +13,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.local.ChildJvm;
 import wxfunnel.testing.Http;
 
 /** {@code wxfunnel local} as users run it: a child process, reached over the network, stopped by SIGTERM. */
@@ -28,10 +28,8 @@ class LocalCommandTest {
   @Test
   void printsItsAddressesServesThemAndStopsCleanlyOnSigterm() throws Exception {
     final Path stdout = dir.resolve("stdout");
-    final Process local = new ProcessBuilder(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "local", "--kafka-port", "0", "--registry-port", "0", "--data-dir", dir.resolve("data").toString()))
+    final Process local = new ProcessBuilder(ChildJvm.wxfunnelCommand("local", "--kafka-port", "0", "--registry-port", "0",
+        "--data-dir", dir.resolve("data").toString()))
         .redirectOutput(stdout.toFile())
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .start();

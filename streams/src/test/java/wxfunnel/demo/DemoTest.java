@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -20,21 +19,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.cli.Main;
 import wxfunnel.events.Conversion;
-import wxfunnel.events.FunnelRow;
+import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
-import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.local.LocalStack;
+import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.registry.RegistryClient;
-import wxfunnel.serde.AvroDeserializer;
-import wxfunnel.runtime.CommittedOutputs;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.LogWatch;
 import wxfunnel.testing.Ports;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.Input;
 
 /** A short demo run, as users start it, checked against the outputs it committed. */
@@ -79,7 +78,7 @@ class DemoTest {
   private static void assertNoUserIdAndBoundedSeries(final String metrics) {
     final Set<String> ids = new HashSet<>();
     new Generator(Generator.Settings.of(7, 2_000)).forEachRemaining(record -> {
-      if (!record.isMalformed() && !record.topic().endsWith(".content")) {
+      if (!record.isMalformed() && !EcoTopic.CONTENT.isTopic(record.topic())) {
         final Input.Common common = Input.common(record.value());
         ids.add(common.openid());
         if (common.unionid() != null) {
@@ -123,36 +122,14 @@ class DemoTest {
   /** The summary a read_committed consumer computes from the output topics. */
   private static JsonNode committed(final LocalStack stack) {
     final RegistryClient registry = new RegistryClient(stack.registryUrl());
-    final AvroDeserializer<Conversion> conversions = new AvroDeserializer<>(registry, Conversion.class);
-    final AvroDeserializer<FunnelRow> rows = new AvroDeserializer<>(registry, FunnelRow.class);
-    final Map<String, Map<String, String>> statusByKey = new TreeMap<>();
-    final Map<String, Map<String, FunnelRow>> rowsByKey = new TreeMap<>();
-    final Map<String, Map<String, Long>> reasons = new TreeMap<>();
-    for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(stack.kafka().clientConfig(),
-        List.of("wechat.conversions", "wechat.funnel", "wechat.dlq", "weixin.conversions", "weixin.funnel", "weixin.dlq"))) {
-      final String eco = record.topic().split("\\.")[0];
-      switch (record.topic().split("\\.")[1]) {
-        case "conversions" -> statusByKey.computeIfAbsent(eco, k -> new TreeMap<>())
-            .put(record.key(), conversions.deserialize(record.topic(), record.value()).getStatus().name());
-        case "funnel" -> {
-          final Map<String, FunnelRow> latest = rowsByKey.computeIfAbsent(eco, k -> new TreeMap<>());
-          if (record.value() == null) {
-            latest.remove(record.key());
-          } else {
-            latest.put(record.key(), rows.deserialize(record.topic(), record.value()));
-          }
-        }
-        default -> reasons.computeIfAbsent(eco, k -> new TreeMap<>()).merge(
-            new String(record.headers().lastHeader("wxfunnel.reason").value(), StandardCharsets.UTF_8), 1L, Long::sum);
-      }
-    }
     final ObjectNode ecosystems = json.createObjectNode();
-    for (final String eco : List.of("wechat", "weixin")) {
-      final ObjectNode node = ecosystems.putObject(eco);
+    for (final Ecosystem eco : Ecosystem.values()) {
+      final CommittedView<Conversion> view = CommittedView.read(stack.kafka().clientConfig(), registry, new Names(eco));
+      final ObjectNode node = ecosystems.putObject(EcoTopic.prefix(eco));
       final ObjectNode campaigns = node.putObject("campaigns");
       final Map<String, long[]> steps = new TreeMap<>();
       final Map<String, Map<String, Long>> gmv = new TreeMap<>();
-      rowsByKey.getOrDefault(eco, Map.of()).values().forEach(row -> {
+      view.funnel().values().forEach(row -> {
         final long[] s = steps.computeIfAbsent(row.getCampaignId(), k -> new long[3]);
         s[0] += row.getTouched();
         s[1] += row.getCoupon();
@@ -164,9 +141,11 @@ class DemoTest {
         c.set("gmv", json.valueToTree(gmv.getOrDefault(campaign, Map.of())));
       });
       final Map<String, Long> statuses = new TreeMap<>();
-      statusByKey.getOrDefault(eco, Map.of()).values().forEach(status -> statuses.merge(status, 1L, Long::sum));
+      view.conversions().values().forEach(conversion -> statuses.merge(conversion.getStatus().name(), 1L, Long::sum));
       node.set("conversions", json.valueToTree(statuses));
-      node.set("deadLetters", json.valueToTree(reasons.getOrDefault(eco, Map.of())));
+      node.set("deadLetters", json.valueToTree(view.deadLetters()));
+      assertThat(view.deadLetters().values().stream().mapToLong(Long::longValue).sum()).as("every dead letter has its reason")
+          .isEqualTo(CommittedView.readAll(stack.kafka().clientConfig(), List.of(EcoTopic.DLQ.topic(eco))).size());
     }
     final ObjectNode summary = json.createObjectNode();
     summary.set("ecosystems", ecosystems);

@@ -33,10 +33,11 @@ import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalKafka;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryServer;
-import wxfunnel.runtime.CommittedOutputs;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
 
@@ -84,8 +85,10 @@ class AclWallTest {
         assertThat(weixin.isRunning()).isTrue();
         assertThat(wechat.isRunning()).isTrue();
       }
-      assertThat(CommittedOutputs.latest(kafka.clientConfig(), "weixin.conversions")).isNotEmpty();
-      assertThat(CommittedOutputs.latest(kafka.clientConfig(), "wechat.conversions")).isNotEmpty();
+      for (final Ecosystem eco : Ecosystem.values()) {
+        assertThat(CommittedView.read(kafka.clientConfig(), new RegistryClient(registry.url()), new Names(eco)).conversions())
+            .as(eco + " conversions").isNotEmpty();
+      }
 
       // 2. Neither reaches the other's topics, group or transactional ids.
       assertWalledOff(as("weixin", kafka), Ecosystem.WECHAT);

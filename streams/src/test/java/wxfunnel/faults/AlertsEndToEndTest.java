@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.demo.LocalPrometheus;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.local.ChildJvm;
 import wxfunnel.local.LocalStack;
 import wxfunnel.metrics.MetricsServer;
 import wxfunnel.runtime.FunnelProcessor;
@@ -26,7 +27,6 @@ import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.ProcessorChild;
 import wxfunnel.testing.Tools;
-import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
 
 /**
@@ -45,15 +45,12 @@ class AlertsEndToEndTest {
   @Test
   void aDeadStreamThreadAndAKilledProcessorEachFireTheirAlert() throws Exception {
     Tools.require("prometheus", "Debian: apt-get install prometheus");
-    try (LocalStack stack = LocalStack.start(dir.resolve("kafka"), 0, 0)) {
-      try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-        topics.create(EnumSet.allOf(Ecosystem.class), 1);
-      }
+    try (LocalStack stack = LocalStack.withTopics(dir.resolve("kafka"), EnumSet.allOf(Ecosystem.class), 1)) {
       final int childPort = Ports.free();
       try (MetricsServer metrics = MetricsServer.start("127.0.0.1", 0);
           FunnelProcessor wechat = FunnelProcessor.start(Ecosystem.WECHAT, FunnelConfig.defaults(Ecosystem.WECHAT),
               new HashMap<>(stack.kafka().clientConfig()), stack.registryUrl(), dir.resolve("state"));
-          ProcessorChild weixin = ProcessorChild.start(Ecosystem.WEIXIN, stack.bootstrapServers(), stack.registryUrl(),
+          ChildJvm weixin = ProcessorChild.start(Ecosystem.WEIXIN, stack.bootstrapServers(), stack.registryUrl(),
               dir.resolve("child-state"), childPort, "", dir.resolve("weixin.log"));
           LocalPrometheus prometheus = LocalPrometheus.start(
               new LocalPrometheus.Settings(Ports.free(), shortRules(), SCRAPE), dir, List.of(metrics.port(), childPort),

@@ -20,9 +20,9 @@ import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.ProcessorOutputs;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
-import wxfunnel.topology.Names;
 
 /**
  * The broker (with the registry, in one {@code wxfunnel local} process) is killed with SIGKILL

@@ -29,9 +29,9 @@ import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.ProcessorOutputs;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
-import wxfunnel.topology.Names;
 
 /**
  * The schema registry is down for 30 s mid-run: the processor goes on with the schemas it has, a

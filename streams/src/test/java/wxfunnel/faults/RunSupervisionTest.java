@@ -16,12 +16,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.local.ChildJvm;
 import wxfunnel.local.LocalStack;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.ProcessorChild;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topics.TopicAdmin;
 
 /**
  * {@code wxfunnel run} as a supervisor (systemd, Docker, Kubernetes) sees it: each ecosystem starts
@@ -35,16 +35,13 @@ class RunSupervisionTest {
 
   @Test
   void oneEcosystemStartsWhileTheOthersClusterDoesNotAnswerAndAFatalErrorExitsNonZero() throws Exception {
-    try (LocalStack stack = LocalStack.start(dir.resolve("kafka"), 0, 0);
+    try (LocalStack stack = LocalStack.withTopics(dir.resolve("kafka"), EnumSet.of(Ecosystem.WEIXIN), 1);
         Admin admin = Admin.create(stack.kafka().clientConfig())) {
-      try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-        topics.create(EnumSet.of(Ecosystem.WEIXIN), 1);
-      }
       final int port = Ports.free();
       final String health = "http://127.0.0.1:" + port + "/health";
       final Path log = dir.resolve("run.log");
       // Given both ecosystems in one process, WeChat's cluster on a port where nothing listens
-      try (ProcessorChild run = ProcessorChild.run(List.of("--ecosystem", "both",
+      try (ChildJvm run = ProcessorChild.run(List.of("--ecosystem", "both",
           "--bootstrap-servers", stack.bootstrapServers(), "--wechat-bootstrap-servers", "127.0.0.1:" + Ports.free(),
           "--schema-registry-url", stack.registryUrl(), "--state-dir", dir.resolve("state").toString(),
           "--metrics-port", String.valueOf(port), "--metrics-host", "127.0.0.1"), log)) {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
+import wxfunnel.local.ChildJvm;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryServer;
 import wxfunnel.runtime.ProcessorLag;
@@ -27,8 +28,8 @@ import wxfunnel.testing.Ports;
 import wxfunnel.testing.ProcessorChild;
 import wxfunnel.testing.ProcessorOutputs;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
-import wxfunnel.topology.Names;
 
 /**
  * Scale-out on a real cluster: three brokers (three replicas, two in sync required) and two
@@ -51,7 +52,7 @@ class ScaleOutTest {
   @Test
   void survivorsOfAKilledInstanceAndBrokerFinishWithExactOutputs() throws Exception {
     try (KafkaCluster cluster = KafkaCluster.start(dir.resolve("cluster"));
-        RegistryServer registry = RegistryServer.start(cluster.clientConfig(), "_schemas", "127.0.0.1", 0);
+        RegistryServer registry = RegistryServer.start(cluster.clientConfig(), 0);
         Admin admin = Admin.create(cluster.clientConfig())) {
       try (TopicAdmin topics = new TopicAdmin(cluster.clientConfig())) {
         topics.create(ECOSYSTEMS, PARTITIONS);
@@ -73,9 +74,9 @@ class ScaleOutTest {
         total.put(eco, ProcessorLag.of(admin, eco));
       }
 
-      final List<ProcessorChild> instances = new ArrayList<>();
+      final List<ChildJvm> instances = new ArrayList<>();
       try {
-        final Map<Ecosystem, ProcessorChild> doomed = new EnumMap<>(Ecosystem.class);
+        final Map<Ecosystem, ChildJvm> doomed = new EnumMap<>(Ecosystem.class);
         for (final Ecosystem eco : ECOSYSTEMS) {
           doomed.put(eco, instance(cluster, registry, eco, "a", instances));
           instance(cluster, registry, eco, "b", instances);
@@ -113,16 +114,16 @@ class ScaleOutTest {
           assertThat(actual).as(() -> eco + "\n" + actual.differencesFrom(expected.get(eco))).isEqualTo(expected.get(eco));
         }
       } finally {
-        for (final ProcessorChild instance : instances) {
+        for (final ChildJvm instance : instances) {
           instance.close();
         }
       }
     }
   }
 
-  private ProcessorChild instance(final KafkaCluster cluster, final RegistryServer registry, final Ecosystem eco,
-      final String name, final List<ProcessorChild> instances) throws Exception {
-    final ProcessorChild instance = ProcessorChild.start(eco, cluster.bootstrapServers(), registry.url(),
+  private ChildJvm instance(final KafkaCluster cluster, final RegistryServer registry, final Ecosystem eco,
+      final String name, final List<ChildJvm> instances) throws Exception {
+    final ChildJvm instance = ProcessorChild.start(eco, cluster.bootstrapServers(), registry.url(),
         dir.resolve("state-" + eco + "-" + name), Ports.free(), PROCESSOR_SETTINGS, dir.resolve(eco + "-" + name + ".log"));
     instances.add(instance);
     return instance;

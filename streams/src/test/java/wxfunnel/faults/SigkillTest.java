@@ -11,13 +11,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.awaitility.core.ConditionTimeoutException;
@@ -26,16 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
+import wxfunnel.local.ChildJvm;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
-import wxfunnel.runtime.CommittedOutputs;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.ProcessorChild;
 import wxfunnel.testing.ProcessorOutputs;
-import wxfunnel.topics.TopicAdmin;
-import wxfunnel.topology.Names;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 
 /**
  * Kafka's own exactly-once proof, on this pipeline: the processor runs as a child process, and is
@@ -59,11 +63,8 @@ class SigkillTest {
 
   @Test
   void threeKillsMidRunLoseNothingAndDoubleNothing() throws Exception {
-    try (LocalStack stack = LocalStack.start(dir.resolve("kafka"), 0, 0);
+    try (LocalStack stack = LocalStack.withTopics(dir.resolve("kafka"), EnumSet.of(WEIXIN), PARTITIONS);
         Admin admin = Admin.create(stack.kafka().clientConfig())) {
-      try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-        topics.create(EnumSet.of(WEIXIN), PARTITIONS);
-      }
       try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), new RegistryClient(stack.registryUrl()))) {
         new Generator(Generator.Settings.of(3, RECORDS).withEcosystems(EnumSet.of(WEIXIN))
             .withStart(Instant.now().minus(Duration.ofDays(3)))).forEachRemaining(sender::send);
@@ -77,7 +78,7 @@ class SigkillTest {
       final long total = ProcessorLag.of(admin, WEIXIN);
       for (int kill = 1; kill <= KILLS; kill++) {
         final long leftAtKill = total * (KILLS + 1 - kill) / (KILLS + 1);
-        final ProcessorChild processor = processor(stack, Ports.free());
+        final ChildJvm processor = processor(stack, Ports.free());
         try {
           // Past its share of the inputs, and with output written in a transaction not yet committed.
           await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
@@ -93,23 +94,22 @@ class SigkillTest {
 
       // 2. Restarted on the same state directory, it finishes: exactly the expected outputs, and metrics equal to them.
       final int port = Ports.free();
-      try (ProcessorChild last = processor(stack, port)) {
+      try (ChildJvm last = processor(stack, port)) {
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
         final ProcessorOutputs actual = ProcessorOutputs.read(stack.kafka().clientConfig(), stack.registryUrl(), new Names(WEIXIN));
         assertThat(actual).as(() -> actual.differencesFrom(expected)).isEqualTo(expected);
         // The persons in state, counted independently: the live keys of the persons store's changelog.
         final Names names = new Names(WEIXIN);
         final Map<String, Double> totals = new TreeMap<>(actual.totals());
-        totals.put("persons", (double) CommittedOutputs.latest(stack.kafka().clientConfig(),
-            names.applicationId() + "-" + names.of("persons") + "-changelog").size());
-        assertThat(totals.get("persons")).isPositive();
+        totals.put("persons in state", (double) liveKeys(stack.kafka().clientConfig(), names.changelog(Names.PERSONS)).size());
+        assertThat(totals.get("persons in state")).isPositive();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2))
             .untilAsserted(() -> assertThat(exported(port)).isEqualTo(totals));
       }
     }
   }
 
-  private ProcessorChild processor(final LocalStack stack, final int metricsPort) throws Exception {
+  private ChildJvm processor(final LocalStack stack, final int metricsPort) throws Exception {
     // Its committed offsets, and so its lag, move only when it commits: with a commit every 250 ms its
     // progress shows in small steps while later transactions hold output (with one every 2 s, a
     // restarted processor took a whole quarter of the input in one commit and left nothing open to
@@ -126,7 +126,7 @@ class SigkillTest {
   /** Whether an output partition holds records of a transaction not yet committed: its end is past its last stable offset. */
   private static boolean transactionOpen(final Admin admin) throws Exception {
     final Map<TopicPartition, OffsetSpec> outputs = new HashMap<>();
-    for (final String topic : List.of("weixin.conversions", "weixin.funnel")) {
+    for (final String topic : List.of(EcoTopic.CONVERSIONS.topic(WEIXIN), EcoTopic.FUNNEL.topic(WEIXIN))) {
       for (int p = 0; p < PARTITIONS; p++) {
         outputs.put(new TopicPartition(topic, p), OffsetSpec.latest());
       }
@@ -134,6 +134,19 @@ class SigkillTest {
     final var stable = admin.listOffsets(outputs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS);
     final var end = admin.listOffsets(outputs, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get(30, TimeUnit.SECONDS);
     return outputs.keySet().stream().anyMatch(p -> end.get(p).offset() > stable.get(p).offset());
+  }
+
+  /** The keys of a compacted topic whose latest committed record is not a tombstone. */
+  private static Set<String> liveKeys(final Map<String, Object> kafka, final String topic) {
+    final Set<String> live = new HashSet<>();
+    for (final ConsumerRecord<String, byte[]> record : CommittedView.readAll(kafka, List.of(topic))) {
+      if (record.value() == null) {
+        live.remove(record.key());
+      } else {
+        live.add(record.key());
+      }
+    }
+    return live;
   }
 
   /** Totals from /metrics: conversions, funnel users per step, dead letters, persons in state. */
@@ -147,7 +160,7 @@ class SigkillTest {
       } else if (line.startsWith("wxfunnel_dlq_records_total{")) {
         totals.merge("dlq", value(line), Double::sum);
       } else if (line.startsWith("wxfunnel_state_persons{")) {
-        totals.put("persons", value(line));
+        totals.put("persons in state", value(line));
       }
     }
     return totals;

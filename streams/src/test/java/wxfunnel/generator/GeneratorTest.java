@@ -21,6 +21,7 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
 import wxfunnel.testing.FreshRegistry;
 import wxfunnel.testing.SharedKafka;
+import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.Input;
 
 class GeneratorTest {
@@ -53,7 +54,7 @@ class GeneratorTest {
   void theMixHasTheStatedShares() {
     // About two simulated days, so the daily rhythm shows.
     final List<Generated> records = new Generator(Generator.Settings.of(42, 60_000).withPersonsPerSecond(0.12)).toList();
-    final List<Generated> events = records.stream().filter(r -> !r.topic().endsWith(".content")).toList();
+    final List<Generated> events = records.stream().filter(r -> !EcoTopic.CONTENT.isTopic(r.topic())).toList();
     final List<Generated> valid = events.stream().filter(r -> !r.isMalformed() && !spoofed(r)).toList();
 
     // Ecosystems: ~87% Weixin.
@@ -92,7 +93,7 @@ class GeneratorTest {
 
   private static boolean spoofed(final Generated record) {
     return !record.isMalformed() && record.value().get(1) instanceof Ecosystem eco
-        && !record.topic().startsWith(eco.name().toLowerCase() + ".");
+        && !record.topic().startsWith(EcoTopic.prefix(eco) + ".");
   }
 
   private static double share(final List<Generated> records, final Predicate<Generated> which) {

@@ -23,12 +23,13 @@ import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
-import wxfunnel.runtime.CommittedOutputs;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.testing.CliRun;
+import wxfunnel.topics.DeadLetters;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topics.TopicAdmin;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.FunnelConfig;
 
 /** {@code wxfunnel inspect} on every topic of both ecosystems, after generated traffic went through both processors. */
@@ -47,10 +48,7 @@ class InspectTest {
 
   @BeforeAll
   static void processGeneratedTraffic() throws Exception {
-    stack = LocalStack.start(dir.resolve("kafka"), 0, 0);
-    try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-      topics.create(EnumSet.allOf(Ecosystem.class), 2);
-    }
+    stack = LocalStack.withTopics(dir.resolve("kafka"), EnumSet.allOf(Ecosystem.class), 2);
     try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), new RegistryClient(stack.registryUrl()))) {
       new Generator(Generator.Settings.of(7, 6_000).withStart(Instant.now().minus(Duration.ofDays(3))))
           .forEachRemaining(sender::send);
@@ -78,8 +76,8 @@ class InspectTest {
             .allSatisfy(line -> assertThat(line.get("topic").asText()).isEqualTo(topic.topic(eco)));
         if (topic == EcoTopic.DLQ) {
           assertThat(lines).allSatisfy(line -> {
-            assertThat(line.at("/headers/wxfunnel.reason").asText()).isNotEmpty();
-            assertThat(line.at("/headers/wxfunnel.source.topic").asText()).startsWith(eco.name().toLowerCase() + ".");
+            assertThat(line.at("/headers/" + DeadLetters.REASON).asText()).isNotEmpty();
+            assertThat(line.at("/headers/" + DeadLetters.SOURCE_TOPIC).asText()).startsWith(EcoTopic.prefix(eco) + ".");
             assertThat(Base64.getDecoder().decode(line.get("raw").asText())).isNotEmpty();
           });
         } else {
@@ -96,17 +94,17 @@ class InspectTest {
 
   @Test
   void aKeyPicksItsRecordsAndTheEndOfTheTopicEndsTheOutput() throws Exception {
-    final Map<String, byte[]> conversions = CommittedOutputs.latest(stack.kafka().clientConfig(), "weixin.conversions");
-    final String transaction = conversions.keySet().iterator().next();
+    final String transaction = CommittedView.read(stack.kafka().clientConfig(), new RegistryClient(stack.registryUrl()),
+        new Names(Ecosystem.WEIXIN)).conversions().keySet().iterator().next();
 
-    final List<JsonNode> lines = inspect("--topic", "weixin.conversions", "--from-beginning", "--key", transaction);
+    final List<JsonNode> lines = inspect("--topic", EcoTopic.CONVERSIONS.topic(Ecosystem.WEIXIN), "--from-beginning", "--key", transaction);
 
     assertThat(lines).isNotEmpty().allSatisfy(line -> {
       assertThat(line.get("key").asText()).isEqualTo(transaction);
       assertThat(line.at("/value/transaction_id").asText()).isEqualTo(transaction);
       assertThat(line.at("/value/ecosystem").asText()).isEqualTo("WEIXIN");
     });
-    assertThat(inspect("--topic", "weixin.conversions", "--from-datetime", Instant.now().plus(Duration.ofDays(1)).toString()))
+    assertThat(inspect("--topic", EcoTopic.CONVERSIONS.topic(Ecosystem.WEIXIN), "--from-datetime", Instant.now().plus(Duration.ofDays(1)).toString()))
         .isEmpty();
   }
 

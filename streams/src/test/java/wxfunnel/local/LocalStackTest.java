@@ -3,19 +3,12 @@ package wxfunnel.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +16,7 @@ import wxfunnel.events.ArticleRead;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.ReadSource;
 import wxfunnel.registry.RegistryClient;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.serde.AvroSerdes;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.TopicAdmin;
@@ -43,7 +37,7 @@ class LocalStackTest {
     try (LocalStack stack = LocalStack.start(dataDir, 0, 0);
         TopicAdmin admin = new TopicAdmin(stack.kafka().clientConfig())) {
       final List<String> created = admin.create(EnumSet.allOf(Ecosystem.class), 6);
-      assertThat(created).hasSize(16).contains("weixin.reads", "wechat.dlq", "weixin.funnel");
+      assertThat(created).hasSize(16).contains(EcoTopic.READS.topic(Ecosystem.WEIXIN), EcoTopic.DLQ.topic(Ecosystem.WECHAT), EcoTopic.FUNNEL.topic(Ecosystem.WEIXIN));
       assertThat(admin.create(EnumSet.allOf(Ecosystem.class), 6)).isEmpty();
       assertContract(admin.describe(EnumSet.allOf(Ecosystem.class)));
 
@@ -51,10 +45,10 @@ class LocalStackTest {
       try (KafkaProducer<String, ArticleRead> producer = new KafkaProducer<>(Map.<String, Object>of(
           "bootstrap.servers", stack.bootstrapServers(), "enable.idempotence", true),
           new StringSerializer(), serdes.value(ArticleRead.class).serializer())) {
-        producer.send(new ProducerRecord<>("weixin.reads", "u-42", read)).get();
+        producer.send(new ProducerRecord<>(EcoTopic.READS.topic(Ecosystem.WEIXIN), "u-42", read)).get();
       }
-      assertThat(consumeAll(stack, "weixin.reads", 1)).containsExactly(read);
-      schemaId = new RegistryClient(stack.registryUrl()).latest("weixin.reads-value").id();
+      assertThat(consumeAll(stack, EcoTopic.READS.topic(Ecosystem.WEIXIN))).containsExactly(read);
+      schemaId = new RegistryClient(stack.registryUrl()).latest(EcoTopic.READS.topic(Ecosystem.WEIXIN) + "-value").id();
     }
 
     // 2. Second start on the same directory: the same topics, the record, and its schema id.
@@ -62,8 +56,8 @@ class LocalStackTest {
         TopicAdmin admin = new TopicAdmin(stack.kafka().clientConfig())) {
       assertThat(admin.create(EnumSet.allOf(Ecosystem.class), 6)).isEmpty();
       assertContract(admin.describe(EnumSet.allOf(Ecosystem.class)));
-      assertThat(consumeAll(stack, "weixin.reads", 1)).containsExactly(read);
-      assertThat(new RegistryClient(stack.registryUrl()).latest("weixin.reads-value").id()).isEqualTo(schemaId);
+      assertThat(consumeAll(stack, EcoTopic.READS.topic(Ecosystem.WEIXIN))).containsExactly(read);
+      assertThat(new RegistryClient(stack.registryUrl()).latest(EcoTopic.READS.topic(Ecosystem.WEIXIN) + "-value").id()).isEqualTo(schemaId);
     }
   }
 
@@ -76,28 +70,15 @@ class LocalStackTest {
             .containsExactly(topic.topic(eco), 6, 1, topic.cleanupPolicy());
       }
     }
-    assertThat(states.get("weixin.conversions").cleanupPolicy()).isEqualTo("compact");
-    assertThat(states.get("wechat.payments").cleanupPolicy()).isEqualTo("delete");
+    assertThat(states.get(EcoTopic.CONVERSIONS.topic(Ecosystem.WEIXIN)).cleanupPolicy()).isEqualTo("compact");
+    assertThat(states.get(EcoTopic.PAYMENTS.topic(Ecosystem.WECHAT)).cleanupPolicy()).isEqualTo("delete");
   }
 
-  private static List<ArticleRead> consumeAll(final LocalStack stack, final String topic, final int expected) {
-    final Map<String, Object> config = new HashMap<>(stack.kafka().clientConfig());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "local-stack-test-" + System.nanoTime());
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+  /** Every record of {@code topic}, committed and read to its end. */
+  private static List<ArticleRead> consumeAll(final LocalStack stack, final String topic) {
     final AvroSerdes serdes = new AvroSerdes(new RegistryClient(stack.registryUrl()), false);
-    final List<ArticleRead> values = new ArrayList<>();
-    try (KafkaConsumer<String, ArticleRead> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-        serdes.value(ArticleRead.class).deserializer())) {
-      consumer.subscribe(List.of(topic));
-      final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (values.size() < expected && System.nanoTime() < deadline) {
-        for (final ConsumerRecord<String, ArticleRead> record : consumer.poll(Duration.ofMillis(200))) {
-          values.add(record.value());
-        }
-      }
-    }
-    return values;
+    return CommittedView.readAll(stack.kafka().clientConfig(), List.of(topic)).stream()
+        .map(record -> serdes.value(ArticleRead.class).deserializer().deserialize(topic, record.value())).toList();
   }
 
   private static ArticleRead read() {

@@ -13,17 +13,20 @@ import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.local.LocalStack;
-import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.registry.RegistryClient;
+import wxfunnel.runtime.CommittedView;
+import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.LogWatch;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
 
 /** The business metrics never stop for good: started before the outputs exist, they wait for them. */
 class CommittedMetricsTest {
 
-  private static final Pattern WAITING = Pattern.compile("weixin business metrics wait for \\[weixin.conversions, weixin.funnel, weixin.dlq, .*ledger");
+  private static final Pattern WAITING = Pattern.compile("weixin business metrics wait for \\[" + Pattern.quote(String.join(", ",
+      CommittedView.topics(new Names(Ecosystem.WEIXIN)))) + "\\]");
   private static final String PUBLISHED = "wxfunnel_time_to_convert_seconds_count{ecosystem=\"weixin\"} 0";
 
   @TempDir

@@ -33,8 +33,7 @@ class PrometheusRulesTest {
 
   @Test
   void rulesAreValid() throws Exception {
-    final Run check = Tools.run(Tools.repo(), Tools.require("promtool", INSTALL).toString(),
-        "check", "rules", "prometheus/rules/wxfunnel.yml");
+    final Run check = promtool("check", "rules", "prometheus/rules/wxfunnel.yml");
 
     assertThat(check.exitCode()).as(check.output()).isZero();
     assertThat(check.output()).contains("SUCCESS: 11 rules found");
@@ -42,19 +41,23 @@ class PrometheusRulesTest {
 
   @Test
   void theStacksScrapeConfigIsValid() throws Exception {
-    final Run check = Tools.run(Tools.repo(), Tools.require("promtool", INSTALL).toString(),
-        "check", "config", "prometheus/prometheus.yml");
+    final Run check = promtool("check", "config", "prometheus/prometheus.yml");
 
     assertThat(check.exitCode()).as(check.output()).isZero();
   }
 
   @Test
   void everyAlertFiresOnItsCaseAndStaysQuietOtherwise() throws Exception {
-    final Run test = Tools.run(Tools.repo(), Tools.require("promtool", INSTALL).toString(),
-        "test", "rules", "prometheus/tests/wxfunnel_test.yml");
+    final Run test = promtool("test", "rules", "prometheus/tests/wxfunnel_test.yml");
 
     assertThat(test.exitCode()).as(test.output()).isZero();
     assertThat(test.output()).contains("SUCCESS");
+  }
+
+  private static Run promtool(final String... args) throws Exception {
+    final List<String> command = new ArrayList<>(List.of(Tools.require("promtool", INSTALL).toString()));
+    command.addAll(List.of(args));
+    return Tools.run(Tools.repo(), command.toArray(String[]::new));
   }
 
   /**

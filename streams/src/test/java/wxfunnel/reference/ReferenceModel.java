@@ -35,6 +35,7 @@ import wxfunnel.events.Payment;
 import wxfunnel.events.QrScan;
 import wxfunnel.events.TouchType;
 import wxfunnel.events.UnattributedReason;
+import wxfunnel.topics.Ledger;
 import wxfunnel.topology.FunnelConfig;
 
 /**
@@ -178,7 +179,7 @@ public final class ReferenceModel {
     final boolean late = event.time() < clock - config.grace().toMillis();
     final Copy counted = kind.equals("PAYMENT") ? copies.get(event.id()) : null;
     if (counted != null && counted.time() >= clock - config.dedupHorizon().toMillis() - config.grace().toMillis()) {
-      count("duplicate." + kind);
+      count(Ledger.Outcome.DUPLICATE, kind);
       final long onTime = clock - config.grace().toMillis();
       if (!counted.unionid() && event.unionid() && event.time() >= onTime && counted.time() >= onTime) {
         // A copy with a unionid decides, when both copies are within the grace: it takes the place of the one without.
@@ -187,12 +188,12 @@ public final class ReferenceModel {
         accept(person, event);
       }
     } else if (isDuplicate(person, event, clock)) {
-      count("duplicate." + kind);
+      count(Ledger.Outcome.DUPLICATE, kind);
     } else if (late) {
-      count("late." + kind);
+      count(Ledger.Outcome.LATE, kind);
       deadLetter("LATE", record);
     } else {
-      count("accepted." + kind);
+      count(Ledger.Outcome.ACCEPTED, kind);
       if (kind.equals("PAYMENT")) {
         copies.put(event.id(), new Copy(event.person(), event.unionid(), event.time()));
       }
@@ -217,7 +218,7 @@ public final class ReferenceModel {
       return;
     }
     final Article article = (Article) decoded;
-    count("accepted.ARTICLE");
+    count(Ledger.Outcome.ACCEPTED, "ARTICLE");
     catalog.computeIfAbsent(article.getMsgId(), m -> new TreeMap<>())
         .put(article.getPublishedAt().toEpochMilli(), blank(article.getCampaignId()) ? "" : article.getCampaignId());
   }
@@ -337,7 +338,7 @@ public final class ReferenceModel {
     person.touches.add(new Touch(event.kind(), event.id(), event.time(), campaignOf(event), event.msgId(), event.scene()));
     person.touches.sort(TOUCH_ORDER);
     if (person.touches.size() > config.maxTouches()) {
-      count("capped." + person.touches.remove(1).kind());
+      count(Ledger.Outcome.CAPPED, person.touches.remove(1).kind());
       person.capped++;
     }
     // A touch changes the credit of every payment whose lookback it falls in.
@@ -538,8 +539,8 @@ public final class ReferenceModel {
     deadLetters.add(new DeadLetter(reason, record.topic(), record.partition(), record.offset()));
   }
 
-  private void count(final String what) {
-    ledger.merge(what, 1L, Long::sum);
+  private void count(final Ledger.Outcome outcome, final String kind) {
+    ledger.merge(outcome.key(kind), 1L, Long::sum);
   }
 
   private static String kindOf(final String topic) {

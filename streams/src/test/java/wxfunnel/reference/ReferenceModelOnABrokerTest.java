@@ -14,8 +14,8 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.utils.Utils;
@@ -37,9 +37,8 @@ import wxfunnel.testing.InputProducer;
 import wxfunnel.testing.LogWatch;
 import wxfunnel.testing.ProcessorOutputs;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topics.TopicAdmin;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.FunnelConfig;
-import wxfunnel.topology.Names;
 
 /**
  * Both processors on a real broker (6 partitions, read_committed) against the reference model, on
@@ -65,10 +64,7 @@ class ReferenceModelOnABrokerTest {
 
   @Test
   void bothProcessorsEndWithTheReferenceModelsOutputs() throws Exception {
-    try (LogWatch log = LogWatch.open(); LocalStack stack = LocalStack.start(dir.resolve("stack"), 0, 0)) {
-      try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-        topics.create(EnumSet.allOf(Ecosystem.class), PARTITIONS);
-      }
+    try (LogWatch log = LogWatch.open(); LocalStack stack = LocalStack.withTopics(dir.resolve("stack"), EnumSet.allOf(Ecosystem.class), PARTITIONS)) {
       final Map<String, Object> kafka = stack.kafka().clientConfig();
       final RegistryClient registry = new RegistryClient(stack.registryUrl());
       final Map<Ecosystem, FunnelConfig> configs = new EnumMap<>(Map.of(
@@ -91,7 +87,7 @@ class ReferenceModelOnABrokerTest {
         final List<Generated> traffic = new ArrayList<>();
         generator.forEachRemaining(traffic::add);
         for (final Generated record : traffic) {
-          if (record.topic().endsWith(".content")) {
+          if (EcoTopic.CONTENT.isTopic(record.topic())) {
             send(producer, avro, record, partition(record));
           }
         }
@@ -105,7 +101,7 @@ class ReferenceModelOnABrokerTest {
 
         // 2. The events, a bot among them, and Weixin's scans partition 5 quiet until near the end,
         //    when its first record is a scan two days late.
-        final List<Generated> eventTraffic = traffic.stream().filter(r -> !r.topic().endsWith(".content")).toList();
+        final List<Generated> eventTraffic = traffic.stream().filter(r -> !EcoTopic.CONTENT.isTopic(r.topic())).toList();
         final String quiet = EcoTopic.SCANS.topic(Ecosystem.WEIXIN);
         final int wakeAt = (int) (eventTraffic.size() * QUIET_UNTIL);
         for (int i = 0; i < eventTraffic.size(); i++) {

@@ -37,17 +37,15 @@ import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
-import wxfunnel.runtime.CommittedOutputs;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
-import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.testing.CliRun;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topics.TopicAdmin.TopicState;
 import wxfunnel.topology.FunnelConfig;
-import wxfunnel.topology.FunnelTopology;
-import wxfunnel.topology.Names;
 
 /**
  * Replays on a real broker, through the CLI: a replay reproduces every output, a dry run changes
@@ -161,7 +159,7 @@ class ReplayTest {
       final CliRun dryRun = cli(stack, "--to-earliest", "--dry-run");
 
       assertThat(dryRun.exitCode()).isZero();
-      assertThat(dryRun.out()).contains(FunnelTopology.repartitionTopics(PRODUCTION).get(0), "Would delete local state");
+      assertThat(dryRun.out()).contains(PRODUCTION.repartitionTopics().get(0), "Would delete local state");
       assertThat(groupOffsets(stack)).isEqualTo(offsets);
       assertThat(allTopics(stack)).isEqualTo(topics);
       assertThat(files(Replay.localState(stack.kafka().clientConfig(), PRODUCTION, state()))).isEqualTo(files);
@@ -238,10 +236,10 @@ class ReplayTest {
       for (final EcoTopic input : List.of(EcoTopic.READS, EcoTopic.SCANS, EcoTopic.COUPON_CLICKS, EcoTopic.PAYMENTS)) {
         assertThat(states.get(input.topic(WEIXIN)).lag()).as(input.name()).isEqualTo(unprocessed.get(input.topic(WEIXIN)));
       }
-      assertThat(states.get("weixin.conversions").lag()).isNull();
-      assertThat(states.get("weixin.conversions").endOffsets())
+      assertThat(states.get(PRODUCTION.topic(EcoTopic.CONVERSIONS)).lag()).isNull();
+      assertThat(states.get(PRODUCTION.topic(EcoTopic.CONVERSIONS)).endOffsets())
           .isGreaterThanOrEqualTo(snapshot(stack, PRODUCTION).conversions().size());
-      assertThat(states.get("weixin.payments").endOffsets()).isGreaterThan(unprocessed.get("weixin.payments"));
+      assertThat(states.get(PRODUCTION.topic(EcoTopic.PAYMENTS)).endOffsets()).isGreaterThan(unprocessed.get(PRODUCTION.topic(EcoTopic.PAYMENTS)));
     }
   }
 
@@ -257,11 +255,7 @@ class ReplayTest {
   }
 
   private LocalStack stack() throws Exception {
-    final LocalStack stack = LocalStack.start(dir.resolve("kafka"), 0, 0);
-    try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-      topics.create(EnumSet.of(WEIXIN), 3);
-    }
-    return stack;
+    return LocalStack.withTopics(dir.resolve("kafka"), EnumSet.of(WEIXIN), 3);
   }
 
   private Path state() {
@@ -300,16 +294,9 @@ class ReplayTest {
   }
 
   private static Snapshot snapshot(final LocalStack stack, final Names names) {
-    final RegistryClient registry = new RegistryClient(stack.registryUrl());
-    final AvroDeserializer<Conversion> conversions = new AvroDeserializer<>(registry, Conversion.class);
-    final AvroDeserializer<FunnelRow> rows = new AvroDeserializer<>(registry, FunnelRow.class);
-    final Map<String, Conversion> latestConversions = new TreeMap<>();
-    CommittedOutputs.latest(stack.kafka().clientConfig(), names.topic(EcoTopic.CONVERSIONS))
-        .forEach((key, value) -> latestConversions.put(key, conversions.deserialize("", value)));
-    final Map<String, FunnelRow> latestRows = new TreeMap<>();
-    CommittedOutputs.latest(stack.kafka().clientConfig(), names.topic(EcoTopic.FUNNEL))
-        .forEach((key, value) -> latestRows.put(key, rows.deserialize("", value)));
-    return new Snapshot(latestConversions, latestRows);
+    final CommittedView<Conversion> view =
+        CommittedView.read(stack.kafka().clientConfig(), new RegistryClient(stack.registryUrl()), names);
+    return new Snapshot(new TreeMap<>(view.conversions()), new TreeMap<>(view.funnel()));
   }
 
   /** Runs {@code wxfunnel replay} for Weixin on this stack with {@code options}. */

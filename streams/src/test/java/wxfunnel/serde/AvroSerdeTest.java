@@ -27,6 +27,7 @@ import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryServer;
 import wxfunnel.testing.FreshRegistry;
 import wxfunnel.testing.SharedKafka;
+import wxfunnel.topics.EcoTopic;
 
 class AvroSerdeTest {
 
@@ -60,21 +61,21 @@ class AvroSerdeTest {
     final Payment payment = payment("4200001234202611270000000001", 12_800L, "CNY");
     final AvroSerdes serdes = new AvroSerdes(REGISTRY.client(), true);
 
-    final byte[] value = serdes.value(Payment.class).serializer().serialize("weixin.payments", payment);
-    final byte[] key = serdes.key(Payment.class).serializer().serialize("weixin.payments", payment);
+    final byte[] value = serdes.value(Payment.class).serializer().serialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), payment);
+    final byte[] key = serdes.key(Payment.class).serializer().serialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), payment);
 
-    assertThat(serdes.value(Payment.class).deserializer().deserialize("weixin.payments", value)).isEqualTo(payment);
-    assertThat(serdes.key(Payment.class).deserializer().deserialize("weixin.payments", key)).isEqualTo(payment);
-    assertThat(REGISTRY.client().latest("weixin.payments-value").schema()).isEqualTo(Payment.getClassSchema());
-    assertThat(REGISTRY.client().latest("weixin.payments-key").schema()).isEqualTo(Payment.getClassSchema());
+    assertThat(serdes.value(Payment.class).deserializer().deserialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), value)).isEqualTo(payment);
+    assertThat(serdes.key(Payment.class).deserializer().deserialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), key)).isEqualTo(payment);
+    assertThat(REGISTRY.client().latest(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN) + "-value").schema()).isEqualTo(Payment.getClassSchema());
+    assertThat(REGISTRY.client().latest(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN) + "-key").schema()).isEqualTo(Payment.getClassSchema());
   }
 
   @Test
   void genericDeserializerReadsSpecificWritersValues() {
     final ArticleRead read = read("evt-1");
-    final byte[] bytes = new AvroSerdes(REGISTRY.client(), true).value(ArticleRead.class).serializer().serialize("wechat.reads", read);
+    final byte[] bytes = new AvroSerdes(REGISTRY.client(), true).value(ArticleRead.class).serializer().serialize(EcoTopic.READS.topic(Ecosystem.WECHAT), read);
 
-    final GenericRecord generic = new AvroDeserializer<GenericRecord>(REGISTRY.client()).deserialize("wechat.reads", bytes);
+    final GenericRecord generic = new AvroDeserializer<GenericRecord>(REGISTRY.client()).deserialize(EcoTopic.READS.topic(Ecosystem.WECHAT), bytes);
 
     assertThat(generic.get("msg_id")).hasToString("12003_3");
     assertThat(generic.get("event_time")).isEqualTo(1_764_201_600_000L);
@@ -85,8 +86,8 @@ class AvroSerdeTest {
   @Test
   void nullStaysNull() {
     final AvroSerdes serdes = new AvroSerdes(REGISTRY.client(), true);
-    assertThat(serdes.value(Payment.class).serializer().serialize("weixin.payments", null)).isNull();
-    assertThat(serdes.value(Payment.class).deserializer().deserialize("weixin.payments", null)).isNull();
+    assertThat(serdes.value(Payment.class).serializer().serialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), null)).isNull();
+    assertThat(serdes.value(Payment.class).deserializer().deserialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), null)).isNull();
   }
 
   @Test
@@ -106,7 +107,7 @@ class AvroSerdeTest {
   void badBytesFailWithTheReason() {
     final AvroDeserializer<Payment> deserializer = new AvroDeserializer<>(REGISTRY.client(), Payment.class);
     final byte[] good = new AvroSerdes(REGISTRY.client(), true).value(Payment.class).serializer()
-        .serialize("weixin.payments", payment("t-bad", 100L, "CNY"));
+        .serialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), payment("t-bad", 100L, "CNY"));
     final byte[] truncated = Arrays.copyOf(good, good.length - 3);
     final byte[] trailing = Arrays.copyOf(good, good.length + 2);
     final byte[] otherRecord = new AvroSerdes(REGISTRY.client(), true).value(ArticleRead.class).serializer().serialize("x.reads", read("e"));
@@ -137,13 +138,13 @@ class AvroSerdeTest {
 
     // 2. Serializing while it is down waits instead of failing...
     final CompletableFuture<byte[]> bytes = CompletableFuture.supplyAsync(
-        () -> serializer.serialize("weixin.payments", payment("t-outage", 990L, "CNY")));
+        () -> serializer.serialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), payment("t-outage", 990L, "CNY")));
     await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !bytes.isDone());
 
     // 3. ...and completes once the registry is back on the same port and topic.
     try (RegistryServer back = SharedKafka.registry(topic, port)) {
       final byte[] written = bytes.get(30, TimeUnit.SECONDS);
-      assertThat(new AvroDeserializer<>(new RegistryClient(back.url()), Payment.class).deserialize("weixin.payments", written))
+      assertThat(new AvroDeserializer<>(new RegistryClient(back.url()), Payment.class).deserialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), written))
           .isEqualTo(payment("t-outage", 990L, "CNY"));
     }
   }
@@ -152,7 +153,7 @@ class AvroSerdeTest {
   void anUnreachableRegistryFailsOnceTheRetryBudgetIsSpent() {
     final RegistryClient impatient = new RegistryClient("http://127.0.0.1:1", Duration.ofMillis(300));
     assertThatThrownBy(() -> new AvroSerializer<Payment>(impatient, false, true)
-        .serialize("weixin.payments", payment("t", 1L, "CNY")))
+        .serialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), payment("t", 1L, "CNY")))
         .isInstanceOf(SerializationException.class)
         .hasMessageContaining("unreachable");
   }

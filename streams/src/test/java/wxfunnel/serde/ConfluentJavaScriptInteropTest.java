@@ -11,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,14 +18,10 @@ import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +33,7 @@ import wxfunnel.events.ReadSource;
 import wxfunnel.events.TradeType;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryServer;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.testing.SharedKafka;
 import wxfunnel.testing.Tools;
 
@@ -102,7 +97,7 @@ class ConfluentJavaScriptInteropTest {
 
     @SuppressWarnings("unchecked")
     final Class<T> type = (Class<T>) records.get(0).getClass();
-    return consume(topic, records.size(), new AvroDeserializer<>(registry, type));
+    return consume(topic, new AvroDeserializer<>(registry, type));
   }
 
   private <T extends SpecificRecord> ArrayNode consumedByJavaScript(final List<T> records) throws Exception {
@@ -131,22 +126,10 @@ class ConfluentJavaScriptInteropTest {
     return topic;
   }
 
-  private static <T> List<T> consume(final String topic, final int expected, final Deserializer<T> deserializer) {
-    final Map<String, Object> config = new HashMap<>(SharedKafka.clientConfig());
-    config.put(ConsumerConfig.GROUP_ID_CONFIG, "interop-" + topic);
-    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    final List<T> values = new ArrayList<>();
-    try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(config, new StringDeserializer(), deserializer)) {
-      consumer.subscribe(List.of(topic));
-      final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (values.size() < expected && System.nanoTime() < deadline) {
-        for (final ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(200))) {
-          values.add(record.value());
-        }
-      }
-    }
-    return values;
+  /** The values of every record of {@code topic}, committed and read to its end. */
+  private static <T> List<T> consume(final String topic, final Deserializer<T> deserializer) {
+    return CommittedView.readAll(SharedKafka.clientConfig(), List.of(topic)).stream()
+        .map(record -> deserializer.deserialize(topic, record.value())).toList();
   }
 
   /** A record as the JavaScript serde represents it: unwrapped unions, enum symbols, longs as numbers. */

@@ -4,27 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.serialization.LongDeserializer;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.replay.ResetPoint;
 import wxfunnel.replay.ShadowReplay;
-import wxfunnel.runtime.CommittedOutputs;
-import wxfunnel.serde.AvroDeserializer;
+import wxfunnel.runtime.CommittedView;
+import wxfunnel.topics.DeadLetters;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Ledger;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.FunnelConfig;
-import wxfunnel.topology.FunnelTopology;
-import wxfunnel.topology.Names;
 
 /**
  * What a read_committed reader finds of one processor's work: the latest conversion and funnel
@@ -36,32 +33,21 @@ public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, 
     Map<String, String> deadLetters, Map<String, Long> ledger) {
 
   public static ProcessorOutputs read(final Map<String, Object> kafka, final String registryUrl, final Names names) {
-    final RegistryClient registry = new RegistryClient(registryUrl);
-    final AvroDeserializer<FunnelRow> rows = new AvroDeserializer<>(registry, FunnelRow.class);
-    final AvroDeserializer<Conversion> conversions = new AvroDeserializer<>(registry, Conversion.class);
-    final Map<String, Conversion> latest = new TreeMap<>();
-    CommittedOutputs.latest(kafka, names.topic(EcoTopic.CONVERSIONS))
-        .forEach((key, value) -> latest.put(key, conversions.deserialize("", value)));
-    final Map<String, FunnelRow> funnel = new TreeMap<>();
-    CommittedOutputs.latest(kafka, names.topic(EcoTopic.FUNNEL)).forEach((key, value) -> funnel.put(key, rows.deserialize("", value)));
+    final CommittedView<Conversion> view = new CommittedView<>(names, new RegistryClient(registryUrl), conversion -> conversion);
+    // The view counts dead letters by reason; here each must also be there exactly once, by its source.
     final Map<String, String> deadLetters = new TreeMap<>();
-    for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(kafka, List.of(names.topic(EcoTopic.DLQ)))) {
-      final String source = header(record, "wxfunnel.source.topic") + "/" + header(record, "wxfunnel.source.partition")
-          + "/" + header(record, "wxfunnel.source.offset");
-      assertThat(deadLetters.put(source, header(record, "wxfunnel.reason"))).as("dead-lettered twice: " + source).isNull();
-    }
-    // Each task keeps its own counts, in its own changelog partition: the latest per partition, summed.
-    // Its clocks and its count of persons in state depend on when its sweeps ran, not only on the inputs.
-    final Map<String, Long> latestCounts = new TreeMap<>();
-    final LongDeserializer longs = new LongDeserializer();
-    for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(kafka, List.of(FunnelTopology.ledgerChangelog(names)))) {
-      if (!FunnelTopology.isBookkeeping(record.key())) {
-        latestCounts.put(record.partition() + "/" + record.key(), longs.deserialize("", record.value()));
+    for (final ConsumerRecord<String, byte[]> record : CommittedView.readAll(kafka, CommittedView.topics(names))) {
+      view.apply(record);
+      if (record.topic().equals(names.topic(EcoTopic.DLQ))) {
+        final String source = header(record, DeadLetters.SOURCE_TOPIC) + "/" + header(record, DeadLetters.SOURCE_PARTITION)
+            + "/" + header(record, DeadLetters.SOURCE_OFFSET);
+        assertThat(deadLetters.put(source, header(record, DeadLetters.REASON))).as("dead-lettered twice: " + source).isNull();
       }
     }
-    final Map<String, Long> ledger = new TreeMap<>();
-    latestCounts.forEach((key, count) -> ledger.merge(key.substring(key.indexOf('/') + 1), count, Long::sum));
-    return new ProcessorOutputs(latest, funnel, deadLetters, ledger);
+    // A task's clocks and its count of persons in state depend on when its sweeps ran, not only on the inputs.
+    final Map<String, Long> ledger = new TreeMap<>(view.ledger());
+    ledger.keySet().removeIf(Ledger::isBookkeeping);
+    return new ProcessorOutputs(new TreeMap<>(view.conversions()), new TreeMap<>(view.funnel()), deadLetters, ledger);
   }
 
   /** The outputs of an uninterrupted run over the same inputs: a shadow replay named {@code reference}. */
@@ -79,7 +65,7 @@ public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, 
     differences("conversion", conversions, expected.conversions, text);
     differences("row", funnel, expected.funnel, text);
     differences("dead letter", deadLetters, expected.deadLetters, text);
-    differences("ledger", ledger, expected.ledger, text);
+    differences("ledger count", ledger, expected.ledger, text);
 
     return text.toString();
   }
@@ -104,6 +90,8 @@ public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, 
   }
 
   private static String header(final ConsumerRecord<String, byte[]> record, final String name) {
-    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    final String value = CommittedView.header(record, name, null);
+    assertThat(value).as("header " + name + " of a dead letter").isNotNull();
+    return value;
   }
 }

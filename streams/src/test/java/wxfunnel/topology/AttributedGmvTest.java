@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import wxfunnel.events.ArticleRead;
 import wxfunnel.events.AttributionModel;
 import wxfunnel.events.FunnelRow;
-import wxfunnel.testing.FreshRegistry;
 
 /**
  * DESIGN 5a, GMV: each row carries the money credited to its campaign under {@code --model},
@@ -27,7 +27,7 @@ import wxfunnel.testing.FreshRegistry;
 class AttributedGmvTest {
 
   @RegisterExtension
-  static final FreshRegistry REGISTRY = new FreshRegistry();
+  final Drivers drivers = new Drivers("AttributedGmvTest");
   private final Events weixin = new Events(WEIXIN);
 
   /**
@@ -59,28 +59,18 @@ class AttributedGmvTest {
   @Test
   void equalRemaindersGiveTheUnitToTheCampaignThatSortsFirst() {
     // 1 fen over three touches: a third each, nothing whole; the one unit left goes to A.
-    try (FunnelDriver d = driver(FunnelConfig.defaults(WEIXIN).withModel(AttributionModel.LINEAR))) {
-      d.pipe(weixin.read("r1", "u1", at(hours(0)), "100_1", "C"),
-          weixin.read("r2", "u1", at(hours(1)), "100_1", "A"),
-          weixin.read("r3", "u1", at(hours(2)), "100_1", "B"),
-          weixin.payment("tx1", "u1", at(hours(3)), 1, "CNY"));
-
-      assertThat(attributed(d.funnel())).isEqualTo(Map.of("A", 1L));
-    }
+    assertThat(linearCreditOf(1, weixin.read("r1", "u1", at(hours(0)), "100_1", "C"),
+        weixin.read("r2", "u1", at(hours(1)), "100_1", "A"),
+        weixin.read("r3", "u1", at(hours(2)), "100_1", "B"))).isEqualTo(Map.of("A", 1L));
   }
 
   @Test
   void theShareOfTouchesWithoutACampaignGoesToNoRow() {
     // 7 fen, linear over a read of an article the catalog does not know and two reads of A:
     // no campaign 7/3 = 2.33, A 14/3 = 4.67; floors 2 + 4, the unit left goes to A's larger remainder.
-    try (FunnelDriver d = driver(FunnelConfig.defaults(WEIXIN).withModel(AttributionModel.LINEAR))) {
-      d.pipe(weixin.read("r1", "u1", at(hours(0)), "999_9", null),
-          weixin.read("r2", "u1", at(hours(1)), "100_1", "A"),
-          weixin.read("r3", "u1", at(hours(2)), "100_1", "A"),
-          weixin.payment("tx1", "u1", at(hours(3)), 7, "CNY"));
-
-      assertThat(attributed(d.funnel())).isEqualTo(Map.of("A", 5L));
-    }
+    assertThat(linearCreditOf(7, weixin.read("r1", "u1", at(hours(0)), "999_9", null),
+        weixin.read("r2", "u1", at(hours(1)), "100_1", "A"),
+        weixin.read("r3", "u1", at(hours(2)), "100_1", "A"))).isEqualTo(Map.of("A", 5L));
   }
 
   @Test
@@ -124,8 +114,17 @@ class AttributedGmvTest {
     }
   }
 
-  private static FunnelDriver driver(final FunnelConfig config) {
-    return new FunnelDriver(WEIXIN, config, REGISTRY.client());
+  /** Per campaign, the CNY credited under the linear model when u1 pays {@code fen} an hour after its last read. */
+  private Map<String, Long> linearCreditOf(final long fen, final ArticleRead... reads) {
+    try (FunnelDriver d = driver(FunnelConfig.defaults(WEIXIN).withModel(AttributionModel.LINEAR))) {
+      d.pipe(reads);
+      d.pipe(weixin.payment("tx1", "u1", at(hours(reads.length)), fen, "CNY"));
+      return attributed(d.funnel());
+    }
+  }
+
+  private FunnelDriver driver(final FunnelConfig config) {
+    return drivers.open(WEIXIN, config);
   }
 
   /** Per campaign, the CNY credited in all its rows. */

@@ -20,18 +20,14 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,11 +38,11 @@ import wxfunnel.events.Payment;
 import wxfunnel.events.UnattributedReason;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.runtime.FunnelProcessor;
-import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.serde.AvroSerializer;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topics.TopicAdmin;
+import wxfunnel.topics.Names;
 
 /**
  * Both walled processors on a real KRaft broker, exactly once, against a scenario computed by
@@ -63,10 +59,7 @@ class BothEcosystemsOnABrokerTest {
 
   @Test
   void exactlyTheExpectedOutputsForBothEcosystems() throws Exception {
-    try (LocalStack stack = LocalStack.start(dir.resolve("kafka"), 0, 0)) {
-      try (TopicAdmin admin = new TopicAdmin(stack.kafka().clientConfig())) {
-        admin.create(EnumSet.allOf(Ecosystem.class), 3);
-      }
+    try (LocalStack stack = LocalStack.withTopics(dir.resolve("kafka"), EnumSet.allOf(Ecosystem.class), 3)) {
       final RegistryClient registry = new RegistryClient(stack.registryUrl());
       final Events weixin = new Events(Ecosystem.WEIXIN);
       final Events wechat = new Events(Ecosystem.WECHAT);
@@ -85,12 +78,12 @@ class BothEcosystemsOnABrokerTest {
         producer.send(EcoTopic.PAYMENTS, "u1", tx1);
         producer.send(EcoTopic.PAYMENTS, "u1", tx1);
         producer.send(EcoTopic.READS, "w1", wechat.read("spoof", "w1", T0, "1_1", "X"), Ecosystem.WEIXIN);
-        producer.sendBytes("weixin.payments", "garbage".getBytes(StandardCharsets.UTF_8));
+        producer.sendBytes(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), "garbage".getBytes(StandardCharsets.UTF_8));
         producer.send(EcoTopic.SCANS, "w1", wechat.scan("s1", "w1", T0, "B"));
         producer.send(EcoTopic.PAYMENTS, "w1", wechat.payment("tx2", "w1", T0.plus(Duration.ofMinutes(3)), 1_999, "USD"));
         producer.send(EcoTopic.PAYMENTS, "w9", anonymous);
-        final Output weixinOut = new Output("weixin", stack.bootstrapServers(), registry);
-        await().atMost(PATIENCE).until(() -> weixinOut.poll().conversions.containsKey("tx1"));
+        final Output weixinOut = new Output(new Names(Ecosystem.WEIXIN), stack.bootstrapServers(), registry);
+        await().atMost(PATIENCE).until(() -> weixinOut.poll().view.conversions().containsKey("tx1"));
 
         // 2. Once tx1 is processed, a read of u1 from an hour before the story: later than the grace.
         producer.send(EcoTopic.READS, "u1", weixin.read("late", "u1", T0.minus(Duration.ofHours(1)), "200_1", null));
@@ -113,15 +106,15 @@ class BothEcosystemsOnABrokerTest {
         final Map<String, FunnelRow> wechatFunnel = Map.of("B|2026-11-20",
             row(Ecosystem.WECHAT, "B", "2026-11-20", "UTC", 1, 0, 0, Map.of(), Map.of("USD", 1_999L), false));
 
-        final Output wechatOut = new Output("wechat", stack.bootstrapServers(), registry);
-        await().atMost(PATIENCE).until(() -> weixinOut.poll().deadLetterReasons.size() == 3
-            && wechatOut.poll().conversions.size() == 2 && wechatOut.funnel.equals(wechatFunnel));
-        assertThat(weixinOut.conversions).isEqualTo(weixinConversions);
-        assertThat(weixinOut.funnel).isEqualTo(weixinFunnel);
-        assertThat(weixinOut.deadLetterReasons).containsExactlyInAnyOrder("WRONG_ECOSYSTEM", "UNDECODABLE", "LATE");
+        final Output wechatOut = new Output(new Names(Ecosystem.WECHAT), stack.bootstrapServers(), registry);
+        await().atMost(PATIENCE).until(() -> weixinOut.poll().deadLetters() == 3
+            && wechatOut.poll().view.conversions().size() == 2 && wechatOut.view.funnel().equals(wechatFunnel));
+        assertThat(weixinOut.view.conversions()).isEqualTo(weixinConversions);
+        assertThat(weixinOut.view.funnel()).isEqualTo(weixinFunnel);
+        assertThat(weixinOut.view.deadLetters()).isEqualTo(Map.of("WRONG_ECOSYSTEM", 1L, "UNDECODABLE", 1L, "LATE", 1L));
         assertThat(weixinOut.conversionRecords).isEqualTo(1);
-        assertThat(wechatOut.conversions).isEqualTo(wechatConversions);
-        assertThat(wechatOut.deadLetterReasons).isEmpty();
+        assertThat(wechatOut.view.conversions()).isEqualTo(wechatConversions);
+        assertThat(wechatOut.view.deadLetters()).isEmpty();
         weixinOut.close();
         wechatOut.close();
       }
@@ -164,46 +157,34 @@ class BothEcosystemsOnABrokerTest {
     }
   }
 
-  /** What a read_committed consumer sees of one ecosystem's outputs so far: the latest value per key. */
+  /** What a read_committed consumer sees of one ecosystem's outputs so far, and how many conversion records it read. */
   private static final class Output implements AutoCloseable {
-    final Map<String, Conversion> conversions = new TreeMap<>();
-    final Map<String, FunnelRow> funnel = new TreeMap<>();
-    final List<String> deadLetterReasons = new ArrayList<>();
+    final CommittedView<Conversion> view;
     int conversionRecords;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final String prefix;
-    private final Deserializer<Conversion> conversionReader;
-    private final Deserializer<FunnelRow> rowReader;
+    private final String conversions;
 
-    Output(final String prefix, final String bootstrap, final RegistryClient registry) {
-      this.prefix = prefix;
-      this.consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-          ConsumerConfig.GROUP_ID_CONFIG, "verifier-" + prefix,
-          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
-      this.conversionReader = new AvroDeserializer<>(registry, Conversion.class);
-      this.rowReader = new AvroDeserializer<>(registry, FunnelRow.class);
-      consumer.subscribe(List.of(prefix + ".conversions", prefix + ".funnel", prefix + ".dlq"));
+    Output(final Names names, final String bootstrap, final RegistryClient registry) {
+      this.view = new CommittedView<>(names, registry, conversion -> conversion);
+      this.conversions = names.topic(EcoTopic.CONVERSIONS);
+      this.consumer = CommittedView.consumer(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+      final List<TopicPartition> partitions = new ArrayList<>();
+      CommittedView.outputTopics(names).forEach(topic ->
+          consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
     }
 
     Output poll() {
       for (final ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-        if (record.topic().endsWith(".conversions")) {
-          conversions.put(record.key(), conversionReader.deserialize(record.topic(), record.value()));
-          conversionRecords++;
-        } else if (record.topic().endsWith(".funnel")) {
-          if (record.value() == null) {
-            funnel.remove(record.key());
-          } else {
-            funnel.put(record.key(), rowReader.deserialize(record.topic(), record.value()));
-          }
-        } else {
-          final Header reason = record.headers().lastHeader(DeadLetters.REASON);
-          deadLetterReasons.add(new String(reason.value(), StandardCharsets.UTF_8));
-        }
+        view.apply(record);
+        conversionRecords += record.topic().equals(conversions) ? 1 : 0;
       }
       return this;
+    }
+
+    long deadLetters() {
+      return view.deadLetters().values().stream().mapToLong(Long::longValue).sum();
     }
 
     @Override

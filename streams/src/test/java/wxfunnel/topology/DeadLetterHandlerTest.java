@@ -13,8 +13,12 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.Test;
+import wxfunnel.events.Ecosystem;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.PersonEvent;
+import wxfunnel.topics.DeadLetters;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 
 /** What the DLQ gets when a step fails unexpectedly: the input record as it came, wherever the step is. */
 class DeadLetterHandlerTest {
@@ -50,39 +54,39 @@ class DeadLetterHandlerTest {
   void aFailureAfterTheRepartitionDeadLettersTheInputRecordItCarries() {
     // Given a read from weixin.reads-2 at offset 17, re-keyed by its person
     final PersonEvent event = PersonEvent.newBuilder().setKind(EventKind.READ).setEventId("r1").setEventTime(1L)
-        .setHasUnionid(true).setSourceTopic("weixin.reads").setSourcePartition(2).setSourceOffset(17)
+        .setHasUnionid(true).setSourceTopic(EcoTopic.READS.topic(Ecosystem.WEIXIN)).setSourcePartition(2).setSourceOffset(17)
         .setRawKey(ByteBuffer.wrap(INPUT_KEY)).setRawValue(ByteBuffer.wrap(INPUT_VALUE)).setSourceClock(1L).build();
     final byte[] repartitioned = InternalSerde.of(PersonEvent.class).serializer().serialize("", event);
 
     // When the person step fails on it
-    final ProducerRecord<byte[], byte[]> letter = handle(new FailedAt("wxfunnel-weixin-wxfunnel-weixin-by-person-repartition", 4, 900,
+    final ProducerRecord<byte[], byte[]> letter = handle(new FailedAt(new Names(Ecosystem.WEIXIN).repartition(Names.BY_PERSON), 4, 900,
         "u:u1".getBytes(StandardCharsets.UTF_8), repartitioned));
 
     // Then the DLQ gets the input record as it came, with its own topic, partition and offset
     assertThat(letter.key()).isEqualTo(INPUT_KEY);
     assertThat(letter.value()).isEqualTo(INPUT_VALUE);
     assertThat(header(letter, DeadLetters.REASON)).isEqualTo("PROCESSING_ERROR");
-    assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo("weixin.reads");
+    assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(EcoTopic.READS.topic(Ecosystem.WEIXIN));
     assertThat(header(letter, DeadLetters.SOURCE_PARTITION)).isEqualTo("2");
     assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isEqualTo("17");
   }
 
   @Test
   void aFailureAtAnInputDeadLettersTheRecordWhereItIs() {
-    final ProducerRecord<byte[], byte[]> letter = handle(new FailedAt("weixin.reads", 2, 17, INPUT_KEY, INPUT_VALUE));
+    final ProducerRecord<byte[], byte[]> letter = handle(new FailedAt(EcoTopic.READS.topic(Ecosystem.WEIXIN), 2, 17, INPUT_KEY, INPUT_VALUE));
 
     assertThat(letter.value()).isEqualTo(INPUT_VALUE);
-    assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo("weixin.reads");
+    assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(EcoTopic.READS.topic(Ecosystem.WEIXIN));
     assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isEqualTo("17");
   }
 
   private static ProducerRecord<byte[], byte[]> handle(final ErrorHandlerContext context) {
     final DeadLetterHandler handler = new DeadLetterHandler();
-    handler.configure(Map.of(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "weixin.dlq"));
+    handler.configure(Map.of(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, EcoTopic.DLQ.topic(Ecosystem.WEIXIN)));
     final List<ProducerRecord<byte[], byte[]>> letters =
         handler.handleError(context, null, new IllegalStateException("a bug")).deadLetterQueueRecords();
     assertThat(letters).hasSize(1);
-    assertThat(letters.get(0).topic()).isEqualTo("weixin.dlq");
+    assertThat(letters.get(0).topic()).isEqualTo(EcoTopic.DLQ.topic(Ecosystem.WEIXIN));
     return letters.get(0);
   }
 

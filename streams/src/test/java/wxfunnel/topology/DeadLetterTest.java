@@ -15,7 +15,8 @@ import wxfunnel.events.ArticleRead;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
 import wxfunnel.serde.AvroSerializer;
-import wxfunnel.testing.FreshRegistry;
+import wxfunnel.topics.DeadLetters;
+import wxfunnel.topics.DlqReason;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.FunnelDriver.DeadLetter;
 
@@ -24,12 +25,12 @@ class DeadLetterTest {
 
   private static final Instant AT = Instant.parse("2026-11-20T02:00:00Z");
   @RegisterExtension
-  static final FreshRegistry REGISTRY = new FreshRegistry();
+  final Drivers drivers = new Drivers("DeadLetterTest");
   private final Events weixin = new Events(Ecosystem.WEIXIN);
 
   @Test
   void eachBadRecordLandsInTheDlqWithItsReasonAndOriginalBytes() {
-    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN), REGISTRY.client())) {
+    try (FunnelDriver d = drivers.open(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN))) {
       final byte[] key = "k".getBytes(StandardCharsets.UTF_8);
       final List<Case> cases = List.of(
           new Case("UNDECODABLE", EcoTopic.READS, new byte[] {1, 2, 3}),
@@ -70,17 +71,22 @@ class DeadLetterTest {
 
   @Test
   void dlqHeadersNameTheSourceOffsetAndNoUserId() {
-    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN), REGISTRY.client())) {
+    try (FunnelDriver d = drivers.open(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN))) {
       final Payment spoofed = new Events(Ecosystem.WECHAT).payment("t", "unionid-secret", AT, 100, "USD");
       d.pipe(EcoTopic.PAYMENTS, spoofed);
       d.pipe(EcoTopic.PAYMENTS, weixin.payment("t-neg", "unionid-secret", AT, -5, "CNY"));
 
+      final String payments = EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN);
       assertThat(d.deadLetterHeaders()).containsExactly(
-          "wxfunnel.reason=WRONG_ECOSYSTEM wxfunnel.error=ecosystem WECHAT on a weixin.payments topic "
-              + "wxfunnel.source.topic=weixin.payments wxfunnel.source.partition=0 wxfunnel.source.offset=0",
-          "wxfunnel.reason=INVALID_AMOUNT wxfunnel.error=total -5 is negative "
-              + "wxfunnel.source.topic=weixin.payments wxfunnel.source.partition=0 wxfunnel.source.offset=1");
+          headers(DlqReason.WRONG_ECOSYSTEM, "ecosystem WECHAT on a " + payments + " topic", payments, 0),
+          headers(DlqReason.INVALID_AMOUNT, "total -5 is negative", payments, 1));
     }
+  }
+
+  /** The headers of a dead letter from partition 0, as {@link FunnelDriver#deadLetterHeaders()} prints them. */
+  private static String headers(final DlqReason reason, final String error, final String topic, final long offset) {
+    return DeadLetters.REASON + "=" + reason + " " + DeadLetters.ERROR + "=" + error + " " + DeadLetters.SOURCE_TOPIC + "=" + topic
+        + " " + DeadLetters.SOURCE_PARTITION + "=0 " + DeadLetters.SOURCE_OFFSET + "=" + offset;
   }
 
   private byte[] readWithoutMsgId() {
@@ -96,7 +102,7 @@ class DeadLetterTest {
     record.put("unionid", null);
     record.put("event_time", AT.toEpochMilli());
     record.put("account_id", "gh");
-    return new AvroSerializer<GenericRecord>(REGISTRY.client(), false, true).serialize("legacy.reads", record);
+    return new AvroSerializer<GenericRecord>(drivers.registry(), false, true).serialize("legacy.reads", record);
   }
 
   private record Case(String reason, EcoTopic topic, byte[] value) {}

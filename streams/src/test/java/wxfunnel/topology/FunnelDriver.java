@@ -29,19 +29,27 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.test.TestRecord;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
-import wxfunnel.internal.PersonState;
 import wxfunnel.events.FunnelRow;
+import wxfunnel.internal.PersonState;
 import wxfunnel.reference.ReferenceModel;
-import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.serde.AvroSerdes;
 import wxfunnel.serde.AvroSerializer;
+import wxfunnel.topics.DeadLetters;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Ledger;
+import wxfunnel.topics.Names;
 
-/** The real topology of one ecosystem in a TopologyTestDriver, with typed access to its topics and stores. */
+/**
+ * The real topology of one ecosystem in a TopologyTestDriver, with typed access to its topics and
+ * stores. Its stores are in memory: opening and closing RocksDB is most of a short-lived driver's
+ * time, and the broker tests ({@code *OnABrokerTest}, {@code faults/}) run the same topology on RocksDB.
+ */
 final class FunnelDriver implements AutoCloseable {
 
   /** The wall clock the processors see: far enough ahead that test event times are not "future". */
@@ -52,18 +60,20 @@ final class FunnelDriver implements AutoCloseable {
 
   final Names names;
   final TopologyTestDriver driver;
+  private boolean closed;
   private final Path stateDir;
   private final Serializer<SpecificRecord> serializer;
   private final TestOutputTopic<String, Conversion> conversions;
   private final TestOutputTopic<String, FunnelRow> funnel;
   private final TestOutputTopic<byte[], byte[]> dlq;
 
-  FunnelDriver(final Ecosystem ecosystem, final FunnelConfig config, final RegistryClient registry) {
+  FunnelDriver(final Ecosystem ecosystem, final FunnelConfig config, final SchemaRegistry registry) {
     this.names = new Names(ecosystem);
     final AvroSerdes serdes = new AvroSerdes(registry, true);
     this.stateDir = tempDir();
     final Properties props = StreamsSettings.of(ecosystem, Map.of(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092"), stateDir);
-    this.driver = new TopologyTestDriver(FunnelTopology.build(ecosystem, config, serdes), props, WALL_CLOCK);
+    this.driver = new TopologyTestDriver(
+        FunnelTopology.build(names, config, serdes, Stores::inMemoryKeyValueStore), props, WALL_CLOCK);
     this.serializer = new AvroSerializer<>(registry, false, true);
     this.conversions = driver.createOutputTopic(names.topic(EcoTopic.CONVERSIONS), new StringDeserializer(),
         new AvroDeserializer<>(registry, Conversion.class));
@@ -173,20 +183,20 @@ final class FunnelDriver implements AutoCloseable {
 
   /** The ledger's counts of outcomes, without the processor's bookkeeping. */
   Map<String, Long> ledger() {
-    final Map<String, Long> counts = new TreeMap<>(this.<String, Long>store("ledger"));
-    counts.keySet().removeIf(FunnelTopology::isBookkeeping);
+    final Map<String, Long> counts = new TreeMap<>(this.<String, Long>store(Names.LEDGER));
+    counts.keySet().removeIf(Ledger::isBookkeeping);
     return counts;
   }
 
   /** The ledger's count of persons in state. */
   long personsInState() {
-    return this.<String, Long>store("ledger").getOrDefault(FunnelTopology.PERSONS_IN_STATE, 0L);
+    return this.<String, Long>store(Names.LEDGER).getOrDefault(Ledger.PERSONS_IN_STATE, 0L);
   }
 
   /** The event ids the persons' states remember for dedup: those of their touches and payments. */
   List<String> dedupKeys() {
     final List<String> keys = new ArrayList<>();
-    this.<String, PersonState>store("persons").values().forEach(state -> {
+    this.<String, PersonState>store(Names.PERSONS).values().forEach(state -> {
       state.getTouches().forEach(touch -> keys.add(touch.getKind() + ":" + touch.getEventId()));
       state.getPayments().forEach(payment -> keys.add("PAYMENT:" + payment.getTransactionId()));
     });
@@ -195,6 +205,10 @@ final class FunnelDriver implements AutoCloseable {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     driver.close();
     deleteRecursively(stateDir);
   }

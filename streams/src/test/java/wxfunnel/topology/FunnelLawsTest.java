@@ -1,6 +1,7 @@
 package wxfunnel.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static wxfunnel.topics.Ledger.Outcome.ACCEPTED;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -17,15 +18,12 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.avro.specific.SpecificRecord;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
-import wxfunnel.registry.RegistryClient;
-import wxfunnel.registry.RegistryServer;
-import wxfunnel.testing.SharedKafka;
+import wxfunnel.registry.InMemoryRegistry;
+import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.FunnelDriver.DeadLetter;
 
@@ -34,22 +32,10 @@ class FunnelLawsTest {
 
   private static final Instant T0 = Instant.parse("2026-11-20T02:00:00Z");
   private static final List<String> CAMPAIGNS = Arrays.asList("A", "B", null);
-  private static RegistryServer server;
-  private static RegistryClient registry;
+  private static final SchemaRegistry registry = new InMemoryRegistry("FunnelLawsTest");
 
   /** One generated event: what, who, when (minutes after T0), which campaign, and how late it may arrive. */
   record Spec(int kind, int person, int minute, int campaign, int lateSeconds) {}
-
-  @BeforeContainer
-  static void startRegistry() {
-    server = SharedKafka.freshRegistry();
-    registry = new RegistryClient(server.url());
-  }
-
-  @AfterContainer
-  static void stopRegistry() {
-    server.close();
-  }
 
   @Provide
   Arbitrary<List<Spec>> traffic() {
@@ -129,7 +115,7 @@ class FunnelLawsTest {
       garbage.forEach(bytes -> d.pipeBytes(EcoTopic.PAYMENTS, null, bytes, T0));
       final Map<String, Long> ledger = ledger(d);
       final List<DeadLetter> deadLetters = d.deadLetters();
-      final long payments = ledger.getOrDefault("accepted.PAYMENT", 0L);
+      final long payments = ledger.getOrDefault(ACCEPTED.key("PAYMENT"), 0L);
 
       assertThat(deadLetters.size() + ledger.get("total.duplicate") + ledger.get("total.accepted") + ledger.get("total.late"))
           .isEqualTo(inputs.size() + garbage.size());

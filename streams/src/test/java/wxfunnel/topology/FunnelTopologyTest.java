@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static wxfunnel.events.TouchType.COUPON;
 import static wxfunnel.events.TouchType.READ;
 import static wxfunnel.events.TouchType.SCAN;
+import static wxfunnel.topics.Ledger.Outcome.ACCEPTED;
+import static wxfunnel.topics.Ledger.Outcome.DUPLICATE;
+import static wxfunnel.topics.Ledger.Outcome.LATE;
 import static wxfunnel.topology.Expected.attributed;
 import static wxfunnel.topology.Expected.row;
 import static wxfunnel.topology.Expected.single;
@@ -15,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import wxfunnel.events.ArticleRead;
@@ -24,7 +26,6 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
 import wxfunnel.events.TouchType;
 import wxfunnel.events.UnattributedReason;
-import wxfunnel.testing.FreshRegistry;
 import wxfunnel.topics.EcoTopic;
 
 /** The rules of DESIGN section 5, each on the real topology, with exact expected outputs. */
@@ -36,20 +37,11 @@ class FunnelTopologyTest {
   static final String SHANGHAI = "Asia/Shanghai";
 
   @RegisterExtension
-  static final FreshRegistry REGISTRY = new FreshRegistry();
+  final Drivers drivers = new Drivers("FunnelTopologyTest");
   private final Events weixin = new Events(WEIXIN);
-  private FunnelDriver driver;
-
-  @AfterEach
-  void closeDriver() {
-    if (driver != null) {
-      driver.close();
-    }
-  }
 
   private FunnelDriver driver(final Ecosystem ecosystem) {
-    driver = new FunnelDriver(ecosystem, FunnelConfig.defaults(ecosystem), REGISTRY.client());
-    return driver;
+    return drivers.open(ecosystem, FunnelConfig.defaults(ecosystem));
   }
 
   static Instant at(final Duration offset) {
@@ -178,15 +170,12 @@ class FunnelTopologyTest {
     // 23:30 UTC on the 20th is 07:30 on the 21st in Shanghai, and still the 20th in UTC.
     final Instant lateEvening = Instant.parse("2026-11-20T23:30:00Z");
     final Events wechat = new Events(Ecosystem.WECHAT);
-    try (FunnelDriver weixinDriver = new FunnelDriver(WEIXIN, FunnelConfig.defaults(WEIXIN), REGISTRY.client());
-        FunnelDriver wechatDriver = new FunnelDriver(Ecosystem.WECHAT, FunnelConfig.defaults(Ecosystem.WECHAT), REGISTRY.client())) {
-      weixinDriver.pipe(weixin.read("r1", "u1", lateEvening, "100_1", "A"));
-      wechatDriver.pipe(wechat.read("r1", "u1", lateEvening, "100_1", "A"));
+    final FunnelDriver weixinDriver = driver(WEIXIN).pipe(weixin.read("r1", "u1", lateEvening, "100_1", "A"));
+    final FunnelDriver wechatDriver = driver(Ecosystem.WECHAT).pipe(wechat.read("r1", "u1", lateEvening, "100_1", "A"));
 
-      assertThat(weixinDriver.funnel()).containsOnlyKeys("A|2026-11-21");
-      assertThat(wechatDriver.funnel()).isEqualTo(Map.of(
-          "A|2026-11-20", row(Ecosystem.WECHAT, "A", "2026-11-20", "UTC", 1, 0, 0, Map.of(), false)));
-    }
+    assertThat(weixinDriver.funnel()).containsOnlyKeys("A|2026-11-21");
+    assertThat(wechatDriver.funnel()).isEqualTo(Map.of(
+        "A|2026-11-20", row(Ecosystem.WECHAT, "A", "2026-11-20", "UTC", 1, 0, 0, Map.of(), false)));
   }
 
   @Test
@@ -223,7 +212,7 @@ class FunnelTopologyTest {
     }
 
     assertThat(d.conversionRecords()).hasSize(1);
-    assertThat(d.ledger()).containsEntry("duplicate.PAYMENT", 15L).containsEntry("accepted.PAYMENT", 1L);
+    assertThat(d.ledger()).containsEntry(DUPLICATE.key("PAYMENT"), 15L).containsEntry(ACCEPTED.key("PAYMENT"), 1L);
     assertThat(d.deadLetters()).isEmpty();
     assertThat(Duration.between(at(hours(1)), now)).isEqualTo(Duration.ofHours(24).plusMinutes(4));
   }
@@ -241,10 +230,10 @@ class FunnelTopologyTest {
     final List<FunnelDriver.DeadLetter> letters = d.deadLetters();
     assertThat(letters).hasSize(1);
     assertThat(letters.get(0).reason()).isEqualTo("LATE");
-    assertThat(letters.get(0).sourceTopic()).isEqualTo("weixin.reads");
+    assertThat(letters.get(0).sourceTopic()).isEqualTo(EcoTopic.READS.topic(Ecosystem.WEIXIN));
     assertThat(letters.get(0).key()).isEqualTo("key-late".getBytes(StandardCharsets.UTF_8));
     assertThat(letters.get(0).value()).isEqualTo(lateBytes);
-    assertThat(d.ledger()).isEqualTo(Map.of("accepted.READ", 2L, "late.READ", 1L));
+    assertThat(d.ledger()).isEqualTo(Map.of(ACCEPTED.key("READ"), 2L, LATE.key("READ"), 1L));
     assertThat(d.funnel().get("A|2026-11-20").getTouched()).isEqualTo(2);
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,14 +27,16 @@ import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalStack;
 import wxfunnel.registry.RegistryClient;
-import wxfunnel.runtime.CommittedOutputs;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
 import wxfunnel.serde.AvroSerializer;
-import wxfunnel.topics.EcoTopic;
-import wxfunnel.topics.TopicAdmin;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.ProcessorOutputs;
+import wxfunnel.topics.DeadLetters;
+import wxfunnel.topics.DlqReason;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 
 /**
  * Ten thousand hostile records of every kind mixed into generated traffic, on a real broker: the
@@ -112,21 +113,18 @@ class HostileInputTest {
       assertThat(others.stream().sorted().toList()).as("the traffic's own bad records").isEqualTo(cleanDeadLetters);
 
       // The registry: malformed and oversized requests get a 4xx, and it keeps serving.
-      final String subject = stack.registryUrl() + "/subjects/weixin.reads-value";
+      final String reads = EcoTopic.READS.topic(WEIXIN) + "-value";
+      final String subject = stack.registryUrl() + "/subjects/" + reads;
       assertThat(Http.call("POST", subject + "/versions", "{\"schema\": ").status()).isEqualTo(400);
       assertThat(Http.call("POST", subject + "/versions", "{\"schema\": \"" + "x".repeat((1 << 20) + 100) + "\"}").status())
           .isEqualTo(413);
       assertThat(Http.call("POST", subject, "[1, 2, 3]").status()).isBetween(400, 499);
-      assertThat(new RegistryClient(stack.registryUrl()).latest("weixin.reads-value").id()).isPositive();
+      assertThat(new RegistryClient(stack.registryUrl()).latest(reads).id()).isPositive();
     }
   }
 
   private LocalStack stack(final String name) throws Exception {
-    final LocalStack stack = LocalStack.start(dir.resolve(name), 0, 0);
-    try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-      topics.create(EnumSet.of(WEIXIN), 3);
-    }
-    return stack;
+    return LocalStack.withTopics(dir.resolve(name), EnumSet.of(WEIXIN), 3);
   }
 
   /**
@@ -155,13 +153,13 @@ class HostileInputTest {
             case RANDOM_BYTES -> raw(EcoTopic.READS, key, randomBytes(random, 1 + random.nextInt(64)), valid);
             case EMPTY -> raw(EcoTopic.SCANS, key, new byte[0], valid);
             case TRUNCATED -> {
-              final byte[] whole = serializer.serialize("weixin.reads", weixin.read(id, id, at, "100_1", "A"));
+              final byte[] whole = serializer.serialize(EcoTopic.READS.topic(Ecosystem.WEIXIN), weixin.read(id, id, at, "100_1", "A"));
               yield raw(EcoTopic.READS, key, Arrays.copyOf(whole, whole.length / 2), valid);
             }
             case UNKNOWN_SCHEMA_ID -> raw(EcoTopic.PAYMENTS, key,
                 ByteBuffer.allocate(13).put((byte) 0).putInt(987_654).putLong(random.nextLong()).array(), valid);
             case OTHER_SCHEMA -> raw(EcoTopic.READS, key,
-                serializer.serialize("weixin.payments", weixin.payment(id, id, at, 100, "CNY")), valid);
+                serializer.serialize(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN), weixin.payment(id, id, at, 100, "CNY")), valid);
             case WRONG_ECOSYSTEM -> event(EcoTopic.READS, key, wechat.read(id, id, at, "100_1", "A"), valid);
             case HUGE_STRING -> event(EcoTopic.READS, key, weixin.read("h".repeat(100_000), id, at, "100_1", "A"), valid);
             case NEGATIVE_AMOUNT -> event(EcoTopic.PAYMENTS, key, weixin.payment(id, id, at, -100, "CNY"), valid);
@@ -213,9 +211,9 @@ class HostileInputTest {
 
   private static List<DeadLetterRecord> deadLetters(final LocalStack stack) {
     final List<DeadLetterRecord> letters = new ArrayList<>();
-    for (final ConsumerRecord<String, byte[]> record : CommittedOutputs.read(stack.kafka().clientConfig(), List.of("weixin.dlq"))) {
-      letters.add(new DeadLetterRecord(record.key(),
-          new String(record.headers().lastHeader("wxfunnel.reason").value(), StandardCharsets.UTF_8)));
+    final String dlq = EcoTopic.DLQ.topic(Ecosystem.WEIXIN);
+    for (final ConsumerRecord<String, byte[]> record : CommittedView.readAll(stack.kafka().clientConfig(), List.of(dlq))) {
+      letters.add(new DeadLetterRecord(record.key(), CommittedView.header(record, DeadLetters.REASON, null)));
     }
     return letters;
   }

@@ -2,6 +2,8 @@ package wxfunnel.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static wxfunnel.topics.Ledger.Outcome.ACCEPTED;
+import static wxfunnel.topics.Ledger.Outcome.CAPPED;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,7 +30,7 @@ import wxfunnel.serde.AvroSerializer;
 import wxfunnel.testing.InputProducer;
 import wxfunnel.testing.ProcessorOutputs;
 import wxfunnel.topics.EcoTopic;
-import wxfunnel.topics.TopicAdmin;
+import wxfunnel.topics.Names;
 
 /**
  * What real producers send that once stopped a processor, on a real broker, all on one partition
@@ -49,10 +51,7 @@ class HostileProducersTest {
 
   @Test
   void noRecordStopsOrStallsItsPartitionAndEachHostileOneIsDeadLetteredWithItsReason() throws Exception {
-    try (LocalStack stack = LocalStack.start(dir.resolve("stack"), 0, 0)) {
-      try (TopicAdmin topics = new TopicAdmin(stack.kafka().clientConfig())) {
-        topics.create(EnumSet.of(WEIXIN), 3);
-      }
+    try (LocalStack stack = LocalStack.withTopics(dir.resolve("stack"), EnumSet.of(WEIXIN), 3)) {
       final Map<String, Object> kafka = stack.kafka().clientConfig();
       final AvroSerializer<SpecificRecord> avro = new AvroSerializer<>(new RegistryClient(stack.registryUrl()), false, true);
       final Events weixin = new Events(WEIXIN);
@@ -111,8 +110,8 @@ class HostileProducersTest {
             .allSatisfy((tx, conversion) -> assertThat(conversion.getAttributions().get(0).getTouches()).hasSize(1));
         // And every hostile record is in the DLQ with its reason, and nothing else is
         assertThat(outputs.deadLetters()).isEqualTo(hostile);
-        assertThat(outputs.ledger()).containsEntry("accepted.ARTICLE", 1L).containsEntry("accepted.READ", (long) BOT_READS + PERSONS_AFTER)
-            .containsEntry("capped.READ", (long) BOT_READS - FunnelConfig.DEFAULT_MAX_TOUCHES);
+        assertThat(outputs.ledger()).containsEntry(ACCEPTED.key("ARTICLE"), 1L).containsEntry(ACCEPTED.key("READ"), (long) BOT_READS + PERSONS_AFTER)
+            .containsEntry(CAPPED.key("READ"), (long) BOT_READS - FunnelConfig.DEFAULT_MAX_TOUCHES);
         assertThat(processor.isRunning()).isTrue();
       }
 

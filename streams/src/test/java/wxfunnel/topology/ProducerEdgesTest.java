@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static wxfunnel.events.TouchType.COUPON;
 import static wxfunnel.events.TouchType.READ;
 import static wxfunnel.events.TouchType.SCAN;
+import static wxfunnel.topics.Ledger.Outcome.ACCEPTED;
+import static wxfunnel.topics.Ledger.Outcome.CAPPED;
+import static wxfunnel.topics.Ledger.Outcome.DUPLICATE;
 import static wxfunnel.topology.Expected.attributed;
 import static wxfunnel.topology.Expected.row;
 import static wxfunnel.topology.Expected.touch;
@@ -14,7 +17,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import wxfunnel.events.Article;
@@ -27,8 +29,8 @@ import wxfunnel.events.Payment;
 import wxfunnel.events.QrScan;
 import wxfunnel.internal.PersonState;
 import wxfunnel.reference.ReferenceModel;
-import wxfunnel.testing.FreshRegistry;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 import wxfunnel.topology.FunnelDriver.DeadLetter;
 
 /**
@@ -44,20 +46,11 @@ class ProducerEdgesTest {
   private static final String SHANGHAI = "Asia/Shanghai";
 
   @RegisterExtension
-  static final FreshRegistry REGISTRY = new FreshRegistry();
+  final Drivers drivers = new Drivers("ProducerEdgesTest");
   private final Events weixin = new Events(WEIXIN);
-  private FunnelDriver driver;
-
-  @AfterEach
-  void closeDriver() {
-    if (driver != null) {
-      driver.close();
-    }
-  }
 
   private FunnelDriver driver(final FunnelConfig config) {
-    driver = new FunnelDriver(WEIXIN, config, REGISTRY.client());
-    return driver;
+    return drivers.open(WEIXIN, config);
   }
 
   private static Instant at(final Duration offset) {
@@ -86,8 +79,8 @@ class ProducerEdgesTest {
     assertThat(d.conversions()).isEqualTo(Map.of("tx1", attributed(WEIXIN, "tx1", 3_000, "CNY", paid,
         List.of(c), List.of(r), List.of(weighted(r, 1.0 / 3), weighted(s, 1.0 / 3), weighted(c, 1.0 / 3)),
         List.of(weighted(r, 0.4), weighted(s, 0.2), weighted(c, 0.4)))));
-    assertThat(d.ledger()).isEqualTo(Map.of("accepted.READ", 3L, "accepted.SCAN", 1L, "accepted.COUPON", 1L,
-        "accepted.PAYMENT", 1L));
+    assertThat(d.ledger()).isEqualTo(Map.of(ACCEPTED.key("READ"), 3L, ACCEPTED.key("SCAN"), 1L, ACCEPTED.key("COUPON"), 1L,
+        ACCEPTED.key("PAYMENT"), 1L));
   }
 
   @Test
@@ -145,7 +138,7 @@ class ProducerEdgesTest {
     assertThat(d.conversions()).containsOnlyKeys("tx1");
     assertThat(d.funnel()).isEqualTo(Map.of("A|2026-11-20",
         row(WEIXIN, "A", "2026-11-20", SHANGHAI, 1, 1, 1, Map.of("CNY", 5_000L), Map.of("CNY", 5_000L), false)));
-    assertThat(d.ledger()).containsEntry("accepted.PAYMENT", 1L).containsEntry("duplicate.PAYMENT", 1L);
+    assertThat(d.ledger()).containsEntry(ACCEPTED.key("PAYMENT"), 1L).containsEntry(DUPLICATE.key("PAYMENT"), 1L);
   }
 
   @Test
@@ -175,7 +168,7 @@ class ProducerEdgesTest {
     // And her row has her money once (u2 took no coupon, but her payment credits A too); the bare copies are duplicates
     assertThat(d.funnel()).isEqualTo(Map.of("A|2026-11-20",
         row(WEIXIN, "A", "2026-11-20", SHANGHAI, 2, 1, 1, Map.of("CNY", 5_000L), Map.of("CNY", 5_700L), false)));
-    assertThat(d.ledger()).containsEntry("accepted.PAYMENT", 2L).containsEntry("duplicate.PAYMENT", 2L);
+    assertThat(d.ledger()).containsEntry(ACCEPTED.key("PAYMENT"), 2L).containsEntry(DUPLICATE.key("PAYMENT"), 2L);
   }
 
   @Test
@@ -192,7 +185,7 @@ class ProducerEdgesTest {
     d.pipe(weixin.payment("tx1", "bot", paid, 100, "CNY"));
 
     // Then the state holds 1,000 touches: the first, and the 999 most recent
-    final PersonState state = d.<String, PersonState>store("persons").get("u:bot");
+    final PersonState state = d.<String, PersonState>store(Names.PERSONS).get("u:bot");
     assertThat(state.getTouches()).hasSize(FunnelConfig.DEFAULT_MAX_TOUCHES);
     assertThat(state.getTouches().get(0).getEventId()).isEqualTo("r0");
     assertThat(state.getTouches().get(1).getEventId()).isEqualTo("r" + (reads - 999));
@@ -204,7 +197,7 @@ class ProducerEdgesTest {
         .containsExactly("r" + (reads - 1));
     assertThat(credited(conversion, AttributionModel.LINEAR)).hasSize(1_000)
         .allSatisfy(t -> assertThat(t.getWeight()).isEqualTo(0.001));
-    assertThat(d.ledger()).containsEntry("accepted.READ", (long) reads).containsEntry("capped.READ", reads - 1_000L);
+    assertThat(d.ledger()).containsEntry(ACCEPTED.key("READ"), (long) reads).containsEntry(CAPPED.key("READ"), reads - 1_000L);
   }
 
   @Test
@@ -232,7 +225,7 @@ class ProducerEdgesTest {
     final Instant back = T0.plus(config.retention()).plus(Duration.ofDays(1));
     d.pipe(weixin.read("r2", "u1", back, "100_1", "A"));
 
-    assertThat(d.<String, PersonState>store("persons")).containsOnlyKeys("u:u1");
+    assertThat(d.<String, PersonState>store(Names.PERSONS)).containsOnlyKeys("u:u1");
     assertThat(d.personsInState()).isEqualTo(1);
   }
 
@@ -300,7 +293,7 @@ class ProducerEdgesTest {
         new ReferenceModel.DeadLetter("MISSING_FIELD", content, 0, 2),
         new ReferenceModel.DeadLetter("INVALID_FIELD", content, 0, 3));
     assertThat(d.funnel()).isEqualTo(Map.of("Z|2026-11-20", row(WEIXIN, "Z", "2026-11-20", SHANGHAI, 1, 0, 0, Map.of(), false)));
-    assertThat(d.ledger()).isEqualTo(Map.of("accepted.ARTICLE", 1L, "accepted.READ", 4L));
+    assertThat(d.ledger()).isEqualTo(Map.of(ACCEPTED.key("ARTICLE"), 1L, ACCEPTED.key("READ"), 4L));
   }
 
   private Article article(final String msgId, final String campaign, final Instant publishedAt) {

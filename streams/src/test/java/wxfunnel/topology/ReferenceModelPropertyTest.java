@@ -1,6 +1,7 @@
 package wxfunnel.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static wxfunnel.topics.Ledger.Outcome.DUPLICATE;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,8 +22,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import wxfunnel.events.Article;
@@ -37,10 +36,9 @@ import wxfunnel.events.Payment;
 import wxfunnel.events.QrScan;
 import wxfunnel.reference.ReferenceModel;
 import wxfunnel.reference.ReferenceModel.InputRecord;
-import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.InMemoryRegistry;
 import wxfunnel.registry.RegistryException;
-import wxfunnel.registry.RegistryServer;
-import wxfunnel.testing.SharedKafka;
+import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.topics.EcoTopic;
 
 /**
@@ -64,8 +62,7 @@ class ReferenceModelPropertyTest {
   private static final int RACE = 10;
   private static final int BARE_PAYMENT = 11;
   private static final int ENRICHED_PAYMENT = 12;
-  private static RegistryServer server;
-  private static RegistryClient registry;
+  private static final SchemaRegistry registry = new InMemoryRegistry("ReferenceModelPropertyTest");
 
   /**
    * One input (or, {@link #JOURNEY}, three): what it is, whose, when (minutes after T0), which
@@ -76,17 +73,6 @@ class ReferenceModelPropertyTest {
 
   /** The semantics' knobs a try runs under. */
   record Knobs(int zone, int window, AttributionModel model) {}
-
-  @BeforeContainer
-  static void startRegistry() {
-    server = SharedKafka.freshRegistry();
-    registry = new RegistryClient(server.url());
-  }
-
-  @AfterContainer
-  static void stopRegistry() {
-    server.close();
-  }
 
   @Provide
   Arbitrary<List<Spec>> traffic() {
@@ -148,10 +134,10 @@ class ReferenceModelPropertyTest {
     Statistics.label("LATE").collect(reasons.contains("LATE")).coverage(c -> c.check(true).percentage(p -> p > 4));
     Statistics.label("MISSING_FIELD").collect(reasons.contains("MISSING_FIELD")).coverage(c -> c.check(true).percentage(p -> p > 5));
     Statistics.label("INVALID_FIELD").collect(reasons.contains("INVALID_FIELD")).coverage(c -> c.check(true).percentage(p -> p > 5));
-    Statistics.label("catalog dead letter").collect(expected.deadLetters().stream().anyMatch(d -> d.topic().endsWith(".content")))
+    Statistics.label("catalog dead letter").collect(expected.deadLetters().stream().anyMatch(d -> EcoTopic.CONTENT.isTopic(d.topic())))
         .coverage(c -> c.check(true).percentage(p -> p > 3));
     Statistics.label("INVALID_TIMESTAMP").collect(reasons.contains("INVALID_TIMESTAMP")).coverage(c -> c.check(true).percentage(p -> p > 10));
-    Statistics.label("duplicate payment").collect(expected.ledger().containsKey("duplicate.PAYMENT"))
+    Statistics.label("duplicate payment").collect(expected.ledger().containsKey(DUPLICATE.key("PAYMENT")))
         .coverage(c -> c.check(true).percentage(p -> p > 5));
     Statistics.label("unionid race").collect(expected.conversions().keySet().stream().anyMatch(tx -> tx.startsWith("race-")))
         .coverage(c -> c.check(true).percentage(p -> p > 10));

@@ -1,6 +1,8 @@
 package wxfunnel.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static wxfunnel.topics.Ledger.Outcome.ACCEPTED;
+import static wxfunnel.topics.Ledger.Outcome.LATE;
 import static wxfunnel.topology.Expected.row;
 
 import java.time.Duration;
@@ -10,25 +12,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
-import wxfunnel.testing.FreshRegistry;
+import wxfunnel.topics.Names;
 
 /** State is released once its horizon passes, not only output produced; rows turn final on time. */
 class StateHorizonTest {
 
   private static final Instant T0 = Instant.parse("2026-11-20T02:00:00Z");
   @RegisterExtension
-  static final FreshRegistry REGISTRY = new FreshRegistry();
+  final Drivers drivers = new Drivers("StateHorizonTest");
   private final Events weixin = new Events(Ecosystem.WEIXIN);
 
   @Test
   void dedupPersonAndFunnelStoresEmptyOnceTheirHorizonsPass() {
     final FunnelConfig config = FunnelConfig.defaults(Ecosystem.WEIXIN);
-    try (FunnelDriver d = new FunnelDriver(Ecosystem.WEIXIN, config, REGISTRY.client())) {
+    try (FunnelDriver d = drivers.open(Ecosystem.WEIXIN, config)) {
       // 1. One person's whole funnel on day 1.
       d.pipe(weixin.read("r1", "u1", T0, "100_1", "A"),
           weixin.coupon("c1", "u1", T0.plus(Duration.ofHours(1)), "A", null),
           weixin.payment("tx1", "u1", T0.plus(Duration.ofHours(2)), 5_000, "CNY"));
-      assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:u1");
+      assertThat(d.<String, Object>store(Names.PERSONS)).containsOnlyKeys("u:u1");
       assertThat(d.personsInState()).isEqualTo(1);
       assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:r1", "COUPON:c1", "PAYMENT:tx1");
 
@@ -48,19 +50,19 @@ class StateHorizonTest {
       final Map<String, FunnelRow> rows = d.funnel();
       assertThat(rows.get("A|2026-11-20")).isEqualTo(row(Ecosystem.WEIXIN, "A", "2026-11-20", "Asia/Shanghai",
           1, 1, 1, Map.of("CNY", 5_000L), Map.of("CNY", 5_000L), true));
-      assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:other-1", "u:other-2", "u:other-3");
+      assertThat(d.<String, Object>store(Names.PERSONS)).containsOnlyKeys("u:other-1", "u:other-2", "u:other-3");
       assertThat(d.personsInState()).isEqualTo(3);
 
       // 4. Past every horizon, only the latest person's state is left; the final row is released.
       final Instant much = closed.plus(config.retention()).plus(Duration.ofDays(2));
       everyInputAt(d, much, "4");
-      assertThat(d.<String, Object>store("persons")).containsOnlyKeys("u:other-4");
+      assertThat(d.<String, Object>store(Names.PERSONS)).containsOnlyKeys("u:other-4");
       assertThat(d.personsInState()).isEqualTo(1);
-      assertThat(d.<Object, Object>store("person-expiry")).hasSize(1);
+      assertThat(d.<Object, Object>store(Names.PERSON_EXPIRY)).hasSize(1);
       assertThat(d.dedupKeys()).containsExactlyInAnyOrder("READ:z4", "SCAN:s-z4", "COUPON:c-z4", "PAYMENT:tx-z4");
-      assertThat(d.<String, Object>store("funnel-rows")).doesNotContainKey("A|2026-11-20");
+      assertThat(d.<String, Object>store(Names.FUNNEL_ROWS)).doesNotContainKey("A|2026-11-20");
       assertThat(d.ledger())
-          .isEqualTo(Map.of("accepted.READ", 5L, "accepted.SCAN", 2L, "accepted.COUPON", 3L, "accepted.PAYMENT", 4L, "late.PAYMENT", 1L));
+          .isEqualTo(Map.of(ACCEPTED.key("READ"), 5L, ACCEPTED.key("SCAN"), 2L, ACCEPTED.key("COUPON"), 3L, ACCEPTED.key("PAYMENT"), 4L, LATE.key("PAYMENT"), 1L));
     }
   }
 

@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import wxfunnel.events.Ecosystem;
-import wxfunnel.registry.RegistryClient;
+import wxfunnel.registry.InMemoryRegistry;
 import wxfunnel.serde.AvroSerdes;
+import wxfunnel.topics.EcoTopic;
 
 /**
  * The topology as Kafka Streams describes it, kept in {@code src/test/resources/topology/}: a
@@ -26,8 +26,8 @@ class TopologySnapshotTest {
   @EnumSource(Ecosystem.class)
   void describeMatchesTheSnapshotAndNamesOnlyThisEcosystem(final Ecosystem ecosystem) throws IOException {
     final String described = FunnelTopology.build(ecosystem, FunnelConfig.defaults(ecosystem),
-        new AvroSerdes(new RegistryClient("http://127.0.0.1:1"), true)).describe().toString();
-    final String prefix = ecosystem.name().toLowerCase(Locale.ROOT);
+        new AvroSerdes(new InMemoryRegistry("TopologySnapshotTest"), true)).describe().toString();
+    final String prefix = EcoTopic.prefix(ecosystem);
     final String snapshot = "/topology/" + prefix + ".txt";
 
     assertThat(described).as("update %s if the change is intended:%n%s", snapshot, described).isEqualTo(read(snapshot));

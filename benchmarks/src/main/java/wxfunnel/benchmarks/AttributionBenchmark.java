@@ -1,4 +1,4 @@
-package wxfunnel.topology;
+package wxfunnel.benchmarks;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +21,7 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.PaymentRef;
 import wxfunnel.internal.Touch;
+import wxfunnel.topology.HotPaths;
 
 /**
  * The attribution step for one payment: the person's touches inside the lookback, credited under
@@ -57,6 +58,6 @@ public class AttributionBenchmark {
 
   @Benchmark
   public Conversion attributePayment() {
-    return Attribution.convert(Ecosystem.WEIXIN, payment, history, LOOKBACK, 0);
+    return HotPaths.attribute(Ecosystem.WEIXIN, payment, history, LOOKBACK);
   }
 }

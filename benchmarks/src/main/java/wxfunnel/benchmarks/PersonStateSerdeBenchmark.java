@@ -1,4 +1,4 @@
-package wxfunnel.topology;
+package wxfunnel.benchmarks;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +21,7 @@ import wxfunnel.internal.Journey;
 import wxfunnel.internal.PaymentRef;
 import wxfunnel.internal.PersonState;
 import wxfunnel.internal.Touch;
+import wxfunnel.topology.HotPaths;
 
 /**
  * A person's state through the internal serde, as the persons store reads and writes it for
@@ -36,7 +37,7 @@ public class PersonStateSerdeBenchmark {
 
   private static final long T0 = 1_795_000_000_000L;
 
-  private final Serde<PersonState> serde = InternalSerde.of(PersonState.class);
+  private final Serde<PersonState> serde = HotPaths.personStateSerde();
   private PersonState state;
   private byte[] bytes;
 

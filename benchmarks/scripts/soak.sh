@@ -2,8 +2,8 @@
 # Soak: the demo at a fixed rate for a while (default 30 min), sampling every minute the JVM heap,
 # the process RSS, RocksDB's shared cache (block cache and memtables), the processors' state on
 # disk, the broker's log on disk and the persons held in state.
-# Usage: bench/soak.sh [DURATION_MINUTES] [RATE] [DEMO FLAGS...]   (after: mvn -B -q package -DskipTests)
-# e.g. bench/soak.sh 30 400 --lookback 5m --conversion-window 5m --dedup-horizon 5m --grace 1m
+# Usage: benchmarks/scripts/soak.sh [DURATION_MINUTES] [RATE] [DEMO FLAGS...]   (after: mvn -B -q package -DskipTests)
+# e.g. benchmarks/scripts/soak.sh 30 400 --lookback 5m --conversion-window 5m --dedup-horizon 5m --grace 1m
 # so that the state's horizons pass within the run.
 # The JVM gets a fixed, pre-touched heap (SOAK_JAVA_OPTS, default -Xms1g -Xmx1g -XX:+AlwaysPreTouch),
 # so that RSS shows native memory growth rather than the collector sizing the heap, and glibc keeps
@@ -17,7 +17,7 @@ shift $(( $# < 2 ? $# : 2 ))
 dir=$(mktemp -d -t wxfunnel-soak.XXXXXX)
 # A copy, so that a rebuild meanwhile does not pull the jar from under the running JVM.
 jar="$dir/wxfunnel.jar"
-cp "$(dirname "$0")/../streams/target/wxfunnel.jar" "$jar"
+cp "$(dirname "$0")/../../streams/target/wxfunnel.jar" "$jar"
 port=19464
 # shellcheck disable=SC2086
 MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java ${SOAK_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch} -jar "$jar" demo \

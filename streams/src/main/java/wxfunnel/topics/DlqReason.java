@@ -1,4 +1,4 @@
-package wxfunnel.topology;
+package wxfunnel.topics;
 
 /** Why a record is in the dead-letter queue: the value of its {@code wxfunnel.reason} header. */
 public enum DlqReason {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The methods most often on top of the stack in a JFR recording's execution samples, with their
 # share of all samples, of the threads whose name matches THREAD_REGEX (default: all).
-# Usage: bench/hot-methods.sh RECORDING.jfr [TOP] [THREAD_REGEX] [DEPTH]
+# Usage: benchmarks/scripts/hot-methods.sh RECORDING.jfr [TOP] [THREAD_REGEX] [DEPTH]
 # With DEPTH > 1, each sample counts for the first of its top DEPTH frames that is wxfunnel's own
 # (or its top frame if none is): where in the project the time goes.
 # e.g. after: java -XX:StartFlightRecording=filename=bench.jfr,settings=profile -jar streams/target/wxfunnel.jar bench

@@ -1,4 +1,4 @@
-package wxfunnel.topology;
+package wxfunnel.topics;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +33,7 @@ public final class DeadLetters {
   }
 
   /** The bytes of an input record carried in a buffer, to dead-letter as they came; null stays null. */
-  static byte[] copyOf(final ByteBuffer buffer) {
+  public static byte[] copyOf(final ByteBuffer buffer) {
     if (buffer == null) {
       return null;
     }
