@@ -94,14 +94,6 @@ public record FunnelConfig(
     return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, value, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
   }
 
-  public FunnelConfig withLookback(final Duration value) {
-    return new FunnelConfig(value, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
-  }
-
-  public FunnelConfig withGrace(final Duration value) {
-    return new FunnelConfig(lookback, conversionWindow, dedupHorizon, value, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, inputPartitions);
-  }
-
   public FunnelConfig withModel(final AttributionModel value) {
     return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, value, maxTouches, inputPartitions);
   }
