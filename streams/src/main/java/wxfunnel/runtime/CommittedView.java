@@ -64,16 +64,11 @@ public final class CommittedView<C> {
   /** Everything {@code names}' processor has committed so far, conversions whole. */
   public static CommittedView<Conversion> read(final Map<String, Object> kafka, final SchemaRegistry registry, final Names names) {
     final CommittedView<Conversion> view = new CommittedView<>(names, registry, Function.identity());
-    readAll(kafka, view.topics()).forEach(view::apply);
+    readAll(kafka, topics(names)).forEach(view::apply);
     return view;
   }
 
-  /** The topics the view reads: the outputs and the ledger's changelog. */
-  public List<String> topics() {
-    return topics(names);
-  }
-
-  /** The topics a view of {@code names}' processor reads. */
+  /** The topics a view of {@code names}' processor reads: the outputs and the ledger's changelog. */
   public static List<String> topics(final Names names) {
     final List<String> topics = new ArrayList<>(outputTopics(names));
     topics.add(names.changelog(Names.LEDGER));
@@ -134,7 +129,7 @@ public final class CommittedView<C> {
 
   /** The persons the processor holds in state, over all its tasks. */
   public long personsInState() {
-    return ledger().getOrDefault(Ledger.PERSONS_IN_STATE, 0L);
+    return ledgerByTask.values().stream().mapToLong(task -> task.getOrDefault(Ledger.PERSONS_IN_STATE, 0L)).sum();
   }
 
   /** The timestamp of the newest output record applied, never later than when it was applied; 0 before the first. */

@@ -9,7 +9,6 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,7 +63,7 @@ class GenerateCommandTest {
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     final List<Long> stamps = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
-      final List<TopicPartition> partitions = Stream.of(EcoTopic.READS, EcoTopic.SCANS, EcoTopic.COUPON_CLICKS, EcoTopic.PAYMENTS, EcoTopic.CONTENT).map(t -> new TopicPartition(t.topic(Ecosystem.WEIXIN), 0))
+      final List<TopicPartition> partitions = EcoTopic.inputs().stream().map(t -> new TopicPartition(t.topic(Ecosystem.WEIXIN), 0))
           .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
