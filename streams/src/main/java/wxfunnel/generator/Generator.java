@@ -24,6 +24,7 @@ import wxfunnel.generator.TrafficModel.Campaign;
 import wxfunnel.generator.TrafficModel.Market;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topology.FunnelConfig;
+import wxfunnel.topology.Input.Common;
 
 /**
  * Deterministic simulated traffic: the same settings give the same records in the same order.
@@ -266,52 +267,37 @@ public final class Generator implements Iterator<Generated> {
     final Market market = person.market();
     final Campaign campaign = market.campaigns().get(campaignIndex);
     final int article = 1 + random.nextInt(TrafficModel.ARTICLES_PER_CAMPAIGN);
-    return ArticleRead.newBuilder()
-        .setEventId("read-" + id("", 16))
-        .setEcosystem(market.ecosystem())
-        .setAppId(market.officialAccount())
-        .setOpenid(person.officialAccountOpenid())
-        .setUnionid(person.unionid())
-        .setEventTime(Instant.ofEpochMilli(time))
-        .setAccountId(market.accountId())
-        .setMsgId(msgId(campaignIndex, article))
-        .setReadSource(TrafficModel.READ_SOURCES[pick(TrafficModel.READ_SOURCE_WEIGHTS)])
-        .setCampaignId(random.nextDouble() < TrafficModel.READ_CARRIES_CAMPAIGN ? campaign.id() : null)
-        .build();
+    final ArticleRead read = new Common("read-" + id("", 16), market.ecosystem(), market.officialAccount(),
+        person.officialAccountOpenid(), person.unionid(), Instant.ofEpochMilli(time)).writeTo(new ArticleRead());
+    read.setAccountId(market.accountId());
+    read.setMsgId(msgId(campaignIndex, article));
+    read.setReadSource(TrafficModel.READ_SOURCES[pick(TrafficModel.READ_SOURCE_WEIGHTS)]);
+    read.setCampaignId(random.nextDouble() < TrafficModel.READ_CARRIES_CAMPAIGN ? campaign.id() : null);
+    return read;
   }
 
   private QrScan scan(final Person person, final long time, final String campaign) {
     final Market market = person.market();
     final String ticket = "gQ" + id("", 30);
-    return QrScan.newBuilder()
-        .setEventId(Long.toHexString(time / 1000) + "-" + ticket.substring(0, 12))
-        .setEcosystem(market.ecosystem())
-        .setAppId(market.officialAccount())
-        .setOpenid(person.officialAccountOpenid())
-        .setUnionid(person.unionid())
-        .setEventTime(Instant.ofEpochMilli(time))
-        .setSceneStr(campaign)
-        .setTicket(ticket)
-        .setNewFollower(random.nextDouble() < 0.4)
-        .setStoreId(random.nextDouble() < 0.5 ? "store-" + (1 + random.nextInt(40)) : null)
-        .build();
+    final QrScan scan = new Common(Long.toHexString(time / 1000) + "-" + ticket.substring(0, 12), market.ecosystem(),
+        market.officialAccount(), person.officialAccountOpenid(), person.unionid(), Instant.ofEpochMilli(time)).writeTo(new QrScan());
+    scan.setSceneStr(campaign);
+    scan.setTicket(ticket);
+    scan.setNewFollower(random.nextDouble() < 0.4);
+    scan.setStoreId(random.nextDouble() < 0.5 ? "store-" + (1 + random.nextInt(40)) : null);
+    return scan;
   }
 
   private CouponClick coupon(final Person person, final long time, final int campaignIndex, final String campaign) {
     final Market market = person.market();
     final boolean tagged = random.nextDouble() < TrafficModel.COUPON_CARRIES_OUTER_STR;
-    return CouponClick.newBuilder()
-        .setEventId("card-" + id("", 16))
-        .setEcosystem(market.ecosystem())
-        .setAppId(market.officialAccount())
-        .setOpenid(person.officialAccountOpenid())
-        .setUnionid(person.unionid())
-        .setEventTime(Instant.ofEpochMilli(time))
-        .setCardId("p" + id("", 27))
-        .setUserCardCode(String.valueOf(100_000_000_000L + random.nextLong(900_000_000_000L)))
-        .setOuterStr(tagged ? campaign : null)
-        .setMsgId(tagged ? null : msgId(campaignIndex, 1))
-        .build();
+    final CouponClick click = new Common("card-" + id("", 16), market.ecosystem(), market.officialAccount(),
+        person.officialAccountOpenid(), person.unionid(), Instant.ofEpochMilli(time)).writeTo(new CouponClick());
+    click.setCardId("p" + id("", 27));
+    click.setUserCardCode(String.valueOf(100_000_000_000L + random.nextLong(900_000_000_000L)));
+    click.setOuterStr(tagged ? campaign : null);
+    click.setMsgId(tagged ? null : msgId(campaignIndex, 1));
+    return click;
   }
 
   private Payment payment(final Person person, final long time) {
@@ -321,22 +307,17 @@ public final class Generator implements Iterator<Generated> {
     // In minor units; for a currency without them (JPY) the same number reads as whole yen.
     final long total = Math.max(1, Math.round(major * 100));
     final String transactionId = "4200" + String.format("%024d", Math.abs(random.nextLong()) % 1_000_000_000_000_000_000L);
-    return Payment.newBuilder()
-        .setEventId(transactionId)
-        .setEcosystem(market.ecosystem())
-        .setAppId(market.miniProgram())
-        .setOpenid(person.miniProgramOpenid())
-        .setUnionid(person.unionid())
-        .setEventTime(Instant.ofEpochMilli(time))
-        .setTransactionId(transactionId)
-        .setOutTradeNo("WX" + id("", 20))
-        .setMchId(market.mchId())
-        .setTradeType(TrafficModel.TRADE_TYPES[pick(TrafficModel.TRADE_TYPE_WEIGHTS)])
-        .setTotal(total)
-        .setCurrency(currency)
-        .setAttach(random.nextDouble() < 0.3 ? "utm=moments" : null)
-        .setCouponCardId(null)
-        .build();
+    final Payment payment = new Common(transactionId, market.ecosystem(), market.miniProgram(), person.miniProgramOpenid(),
+        person.unionid(), Instant.ofEpochMilli(time)).writeTo(new Payment());
+    payment.setTransactionId(transactionId);
+    payment.setOutTradeNo("WX" + id("", 20));
+    payment.setMchId(market.mchId());
+    payment.setTradeType(TrafficModel.TRADE_TYPES[pick(TrafficModel.TRADE_TYPE_WEIGHTS)]);
+    payment.setTotal(total);
+    payment.setCurrency(currency);
+    payment.setAttach(random.nextDouble() < 0.3 ? "utm=moments" : null);
+    payment.setCouponCardId(null);
+    return payment;
   }
 
   /** The daily rhythm follows Beijing time, where almost everyone is. */

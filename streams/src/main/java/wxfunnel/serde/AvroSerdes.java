@@ -7,19 +7,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import wxfunnel.registry.SchemaRegistry;
 
 /** Confluent-wire-format serdes bound to one registry. */
-public final class AvroSerdes {
-
-  private final SchemaRegistry registry;
-  private final boolean autoRegister;
-
-  public AvroSerdes(final SchemaRegistry registry, final boolean autoRegister) {
-    this.registry = registry;
-    this.autoRegister = autoRegister;
-  }
-
-  public SchemaRegistry registry() {
-    return registry;
-  }
+public record AvroSerdes(SchemaRegistry registry, boolean autoRegister) {
 
   /** Values of a generated class. */
   public <T extends SpecificRecord> Serde<T> value(final Class<T> type) {

@@ -2,8 +2,6 @@ package wxfunnel.topology;
 
 import java.util.Locale;
 import java.util.stream.Stream;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -12,7 +10,6 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wxfunnel.events.Article;
-import wxfunnel.events.Ecosystem;
 import wxfunnel.serde.AvroDeserializer;
 import wxfunnel.serde.UndecodableRecordException;
 import wxfunnel.topics.DlqReason;
@@ -30,26 +27,21 @@ import wxfunnel.topics.Names;
  * its reason ({@link CatalogVerdicts}). A tombstone (an article withdrawn) changes nothing:
  * touches keep the campaign their article had.
  */
-final class CatalogUpdater implements Processor<byte[], byte[], Void, Void> {
+final class CatalogUpdater extends EcosystemProcessor<byte[], byte[], Void, Void> {
 
   private static final Logger log = LoggerFactory.getLogger(CatalogUpdater.class);
 
-  private final Names names;
-  private final Ecosystem ecosystem;
   private final AvroDeserializer<Article> deserializer;
-  private ProcessorContext<Void, Void> context;
   private KeyValueStore<String, String> catalog;
 
-  CatalogUpdater(final Names names, final AvroDeserializer<Article> deserializer) {
-    this.names = names;
-    this.ecosystem = names.ecosystem();
+  CatalogUpdater(final FunnelConfig config, final Names names, final AvroDeserializer<Article> deserializer) {
+    super(config, names);
     this.deserializer = deserializer;
   }
 
   @Override
-  public void init(final ProcessorContext<Void, Void> context) {
-    this.context = context;
-    this.catalog = context.getStateStore(names.of(Names.CATALOG));
+  void open() {
+    this.catalog = store(Names.CATALOG);
   }
 
   @Override

@@ -16,9 +16,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class ExpiryIndex {
 
   /** How much the watermark moves between two sweeps of an index. */
-  static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
+  private static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
 
   private final KeyValueStore<Bytes, byte[]> store;
+  private long nextSweep = Long.MIN_VALUE;
 
   ExpiryIndex(final KeyValueStore<Bytes, byte[]> store) {
     this.store = store;
@@ -32,8 +33,15 @@ final class ExpiryIndex {
     store.put(key(to, entry), new byte[0]);
   }
 
-  /** Removes and returns the entries that expire at or before {@code time}. */
-  List<String> takeDue(final long time) {
+  /**
+   * Removes and returns the entries that expire at or before {@code time}, once per
+   * {@link #SWEEP_INTERVAL} of it (between two sweeps, and while the time is unknown, none).
+   */
+  List<String> sweep(final long time) {
+    if (time == Long.MIN_VALUE || time < nextSweep) {
+      return List.of();
+    }
+    nextSweep = time + SWEEP_INTERVAL.toMillis();
     final List<Bytes> due = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> expired = store.range(key(0, ""), key(time + 1, ""))) {
       expired.forEachRemaining(entry -> due.add(entry.key));

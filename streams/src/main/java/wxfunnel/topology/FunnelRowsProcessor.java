@@ -8,14 +8,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.internal.FunnelDelta;
 import wxfunnel.topics.Names;
@@ -26,57 +23,45 @@ import wxfunnel.topics.Names;
  * conversion window and grace: no record any of them accepts can change it any more. It is then
  * released from the store; its final value stays on the compacted topic and never changes again.
  */
-final class FunnelRowsProcessor implements Processor<String, FunnelDelta, String, FunnelRow> {
+final class FunnelRowsProcessor extends EcosystemProcessor<String, FunnelDelta, String, FunnelRow> {
 
   private static final Logger log = LoggerFactory.getLogger(FunnelRowsProcessor.class);
 
-  private final Ecosystem ecosystem;
-  private final FunnelConfig config;
-  private final Names names;
-  private final Map<Integer, Long> personWatermarks = new HashMap<>();
-  private ProcessorContext<String, FunnelRow> context;
   private KeyValueStore<String, FunnelRow> rows;
-  private KeyValueStore<Integer, Long> watermarks;
-  private long watermark = Long.MIN_VALUE;
+  /** Each person task's latest watermark. */
+  private PartitionClocks watermarks;
   /** The earliest close of a row in the store (unknown after a restart: the first watermark looks). */
   private long nextClose = Long.MIN_VALUE;
 
   FunnelRowsProcessor(final FunnelConfig config, final Names names) {
-    this.ecosystem = names.ecosystem();
-    this.config = config;
-    this.names = names;
+    super(config, names);
   }
 
   @Override
-  public void init(final ProcessorContext<String, FunnelRow> context) {
-    this.context = context;
-    this.rows = context.getStateStore(names.of(Names.FUNNEL_ROWS));
-    // Each person task's latest watermark, kept so that a restart or a move resumes it.
-    this.watermarks = context.getStateStore(names.of(Names.FUNNEL_WATERMARKS));
-    try (KeyValueIterator<Integer, Long> saved = watermarks.all()) {
-      saved.forEachRemaining(kv -> personWatermarks.put(kv.key, kv.value));
-    }
+  void open() {
+    this.rows = store(Names.FUNNEL_ROWS);
+    this.watermarks = new PartitionClocks(config.inputPartitions(), store(Names.FUNNEL_WATERMARKS));
   }
 
   @Override
   public void process(final Record<String, FunnelDelta> record) {
     final FunnelDelta delta = record.value();
-    final Long before = personWatermarks.get(delta.getSourceTask());
-    if (delta.getWatermark() != null && (before == null || delta.getWatermark() > before)) {
-      personWatermarks.put(delta.getSourceTask(), delta.getWatermark());
-      watermarks.put(delta.getSourceTask(), delta.getWatermark());
+    // The rows this watermark has passed are final already.
+    final long closed = watermarks.smallest();
+    if (delta.getWatermark() != null) {
+      watermarks.advance(delta.getSourceTask(), delta.getWatermark());
     }
     if (!delta.getCampaignId().isEmpty()) {
-      apply(record, delta);
+      apply(record, delta, closed);
     }
-    watermark = watermark();
+    final long watermark = watermarks.smallest();
     if (watermark != Long.MIN_VALUE && watermark >= nextClose) {
-      close(record.timestamp());
+      close(watermark, record.timestamp());
     }
   }
 
-  private void apply(final Record<String, FunnelDelta> record, final FunnelDelta delta) {
-    if (config.rowClosesAt(LocalDate.ofEpochDay(delta.getCohortDay())) <= watermark) {
+  private void apply(final Record<String, FunnelDelta> record, final FunnelDelta delta, final long closed) {
+    if (config.rowClosesAt(LocalDate.ofEpochDay(delta.getCohortDay())) <= closed) {
       // Every person task has passed this row's end: no accepted record can reach it. Never expected.
       log.error("a change to the final row {} of {} arrived after it closed; it is not applied", record.key(), ecosystem);
       return;
@@ -102,16 +87,8 @@ final class FunnelRowsProcessor implements Processor<String, FunnelDelta, String
     }
   }
 
-  /** The smallest watermark of every person task; {@link Long#MIN_VALUE} while one is unheard. */
-  private long watermark() {
-    if (personWatermarks.size() < config.inputPartitions()) {
-      return Long.MIN_VALUE;
-    }
-    return personWatermarks.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
-  }
-
   /** Marks final, and releases, the rows the watermark has passed; notes when the next one closes. */
-  private void close(final long timestamp) {
+  private void close(final long watermark, final long timestamp) {
     final List<KeyValue<String, FunnelRow>> all = new ArrayList<>();
     try (KeyValueIterator<String, FunnelRow> iterator = rows.all()) {
       iterator.forEachRemaining(all::add);

@@ -68,7 +68,7 @@ public final class FunnelTopology {
             .withLoggingDisabled(),
         names.topic(EcoTopic.CONTENT),
         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of("content-source")),
-        () -> new CatalogUpdater(names, new AvroDeserializer<>(serdes.registry(), Article.class)));
+        () -> new CatalogUpdater(config, names, new AvroDeserializer<>(serdes.registry(), Article.class)));
 
     // Each input is decoded and checked at its door; what fails goes to the DLQ as it came.
     KStream<String, Routed> intake = null;
@@ -123,7 +123,7 @@ public final class FunnelTopology {
     conversions.get(names.of("conversion-gated"))
         .mapValues(value -> ((Routed.Converted) value).conversion(), Named.as(names.of("gated-conversion")))
         .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(Conversion.class)).withName(names.of(Names.BY_CONVERSION)))
-        .process(() -> new ConversionGate(names), Named.as(names.of("conversion-gate")), names.of(Names.UPGRADED_PAYMENTS))
+        .process(() -> new ConversionGate(config, names), Named.as(names.of("conversion-gate")), names.of(Names.UPGRADED_PAYMENTS))
         .to(names.topic(EcoTopic.CONVERSIONS),
             Produced.with(Serdes.String(), serdes.value(Conversion.class)).withName(names.of("gated-conversions-sink")));
 

@@ -48,6 +48,17 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
     public boolean hasUnionid() {
       return unionid != null && !unionid.isBlank();
     }
+
+    /** Sets these fields on {@code event}, one of the four events, and returns it. */
+    public <T extends SpecificRecord> T writeTo(final T event) {
+      event.put(0, eventId);
+      event.put(1, ecosystem);
+      event.put(2, appId);
+      event.put(3, openid);
+      event.put(4, unionid);
+      event.put(5, eventTime);
+      return event;
+    }
   }
 
   /** DESIGN 5a: ids at most 256 characters, {@code attach} 127 bytes (WeChat Pay's own limit), free text 1,024 characters. */

@@ -1,11 +1,14 @@
 package wxfunnel.topology;
 
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import wxfunnel.internal.EventKind;
+import wxfunnel.internal.PersonEvent;
 import wxfunnel.topics.Ledger;
 
 /**
@@ -32,6 +35,25 @@ final class InputClocks {
   private static final List<String> INPUTS = Input.ALL.stream().map(input -> input.kind().name()).toList();
 
   private final Map<String, Long> clocks = new HashMap<>();
+
+  /**
+   * The record that tells every person partition how far one partition of {@code kind} has been
+   * read: its {@code clock}, sent from task {@code partition}.
+   */
+  static PersonEvent tick(final String sourceTopic, final int partition, final String kind, final long clock) {
+    return PersonEvent.newBuilder()
+        .setKind(EventKind.CLOCK)
+        .setEventId("")
+        .setEventTime(clock)
+        .setHasUnionid(false)
+        .setSourceTopic(sourceTopic)
+        .setSourcePartition(partition)
+        .setSourceOffset(-1)
+        .setRawValue(ByteBuffer.allocate(0))
+        .setSourceClock(clock)
+        .setInputClocks(Map.of(kind, clock))
+        .build();
+  }
 
   InputClocks(final int partitions, final KeyValueStore<String, Long> ledger) {
     this.partitions = partitions;

@@ -2,16 +2,12 @@ package wxfunnel.topology;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
-import wxfunnel.events.Ecosystem;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.serde.AvroDeserializer;
@@ -35,32 +31,25 @@ import wxfunnel.topology.Input.Problem;
  * <p>What the door writes carries at most the input record's own timestamp, which the broker has
  * already accepted: an event time up to {@code --max-future} ahead must not be refused on the way.
  */
-final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[], byte[], String, Routed> {
+final class IntakeProcessor<T extends SpecificRecord> extends EcosystemProcessor<byte[], byte[], String, Routed> {
 
   static final Duration CLOCK_INTERVAL = Duration.ofSeconds(1);
   private static final String ANNOUNCED = "announced.";
 
   private final Input<T> input;
-  private final Ecosystem ecosystem;
-  private final FunnelConfig config;
   private final AvroDeserializer<T> deserializer;
-  private final Names names;
-  private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, Long> clock;
 
   IntakeProcessor(final Input<T> input, final FunnelConfig config, final AvroDeserializer<T> deserializer, final Names names) {
+    super(config, names);
     this.input = input;
-    this.ecosystem = names.ecosystem();
-    this.config = config;
     this.deserializer = deserializer;
-    this.names = names;
   }
 
   @Override
-  public void init(final ProcessorContext<String, Routed> context) {
-    this.context = context;
+  void open() {
     // The task's clocks, one per input partition, keyed by input kind.
-    this.clock = context.getStateStore(names.of(Names.INTAKE_CLOCK));
+    this.clock = store(Names.INTAKE_CLOCK);
     context.schedule(CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> announce(now));
   }
 
@@ -131,18 +120,7 @@ final class IntakeProcessor<T extends SpecificRecord> implements Processor<byte[
     if (current == null || current.equals(clock.get(ANNOUNCED + input.kind().name()))) {
       return;
     }
-    final PersonEvent tick = PersonEvent.newBuilder()
-        .setKind(EventKind.CLOCK)
-        .setEventId("")
-        .setEventTime(current)
-        .setHasUnionid(false)
-        .setSourceTopic(input.topic().topic(ecosystem))
-        .setSourcePartition(context.taskId().partition())
-        .setSourceOffset(-1)
-        .setRawValue(ByteBuffer.allocate(0))
-        .setSourceClock(current)
-        .setInputClocks(Map.of(input.kind().name(), current))
-        .build();
+    final PersonEvent tick = InputClocks.tick(input.topic().topic(ecosystem), context.taskId().partition(), input.kind().name(), current);
     context.forward(new Record<String, Routed>(EventKind.CLOCK.name(), new Routed.Accepted(tick), now, new RecordHeaders()));
     clock.put(ANNOUNCED + input.kind().name(), current);
   }

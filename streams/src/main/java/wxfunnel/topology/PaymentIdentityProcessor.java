@@ -1,16 +1,9 @@
 package wxfunnel.topology;
 
-import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.PaymentCopy;
@@ -30,40 +23,26 @@ import wxfunnel.topics.Names;
  * From every payments partition it keeps the clock, and each second it tells every person
  * partition the smallest of them; a payment it sends later is never more than the grace behind it.
  */
-final class PaymentIdentityProcessor implements Processor<String, PersonEvent, String, PersonEvent> {
+final class PaymentIdentityProcessor extends EcosystemProcessor<String, PersonEvent, String, PersonEvent> {
 
   /** In the clocks store, beside the partitions' clocks: the clock last relayed, so a restart relays nothing new. */
   private static final int ANNOUNCED = -1;
 
-  private final FunnelConfig config;
-  private final Names names;
-  private ProcessorContext<String, PersonEvent> context;
   private KeyValueStore<String, PaymentCopy> copies;
   private ExpiryIndex expiry;
   private KeyValueStore<Integer, Long> clocks;
-  private final Map<Integer, Long> partitionClocks = new HashMap<>();
-  private long relayed = Long.MIN_VALUE;
-  private long nextSweep = Long.MIN_VALUE;
+  private PartitionClocks partitionClocks;
 
   PaymentIdentityProcessor(final FunnelConfig config, final Names names) {
-    this.config = config;
-    this.names = names;
+    super(config, names);
   }
 
   @Override
-  public void init(final ProcessorContext<String, PersonEvent> context) {
-    this.context = context;
-    this.copies = context.getStateStore(names.of(Names.PAYMENT_COPIES));
-    this.expiry = new ExpiryIndex(context.<KeyValueStore<Bytes, byte[]>>getStateStore(names.of(Names.PAYMENT_EXPIRY)));
-    this.clocks = context.getStateStore(names.of(Names.PAYMENT_CLOCKS));
-    try (KeyValueIterator<Integer, Long> saved = clocks.all()) {
-      saved.forEachRemaining(kv -> {
-        if (kv.key != ANNOUNCED) {
-          partitionClocks.put(kv.key, kv.value);
-        }
-      });
-    }
-    relayed = relay();
+  void open() {
+    this.copies = store(Names.PAYMENT_COPIES);
+    this.expiry = new ExpiryIndex(this.<KeyValueStore<Bytes, byte[]>>store(Names.PAYMENT_EXPIRY));
+    this.clocks = store(Names.PAYMENT_CLOCKS);
+    this.partitionClocks = new PartitionClocks(config.inputPartitions(), clocks);
     context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::announce);
   }
 
@@ -113,25 +92,9 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
   }
 
   private void advance(final int partition, final long clock) {
-    final Long before = partitionClocks.get(partition);
-    if (before == null || clock > before) {
-      partitionClocks.put(partition, clock);
-      clocks.put(partition, clock);
-      relayed = relay();
-      if (relayed != Long.MIN_VALUE && relayed >= nextSweep) {
-        final List<String> forgotten = expiry.takeDue(relayed);
-        forgotten.forEach(copies::delete);
-        nextSweep = relayed + ExpiryIndex.SWEEP_INTERVAL.toMillis();
-      }
+    if (partitionClocks.advance(partition, clock)) {
+      expiry.sweep(partitionClocks.smallest()).forEach(copies::delete);
     }
-  }
-
-  /** The smallest clock of every payments partition; {@link Long#MIN_VALUE} while one is unheard. */
-  private long relay() {
-    if (partitionClocks.size() < config.inputPartitions()) {
-      return Long.MIN_VALUE;
-    }
-    return partitionClocks.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
   }
 
   /**
@@ -140,21 +103,11 @@ final class PaymentIdentityProcessor implements Processor<String, PersonEvent, S
    * the very beginning): the payments are in use, and an unheard partition holds the watermark.
    */
   private void announce(final long now) {
-    if (partitionClocks.isEmpty() || Long.valueOf(relayed).equals(clocks.get(ANNOUNCED))) {
+    final long relayed = partitionClocks.smallest();
+    if (partitionClocks.unheard() || Long.valueOf(relayed).equals(clocks.get(ANNOUNCED))) {
       return;
     }
-    final PersonEvent tick = PersonEvent.newBuilder()
-        .setKind(EventKind.CLOCK)
-        .setEventId("")
-        .setEventTime(relayed)
-        .setHasUnionid(false)
-        .setSourceTopic("")
-        .setSourcePartition(context.taskId().partition())
-        .setSourceOffset(-1)
-        .setRawValue(ByteBuffer.allocate(0))
-        .setSourceClock(relayed)
-        .setInputClocks(Map.of(EventKind.PAYMENT.name(), relayed))
-        .build();
+    final PersonEvent tick = InputClocks.tick("", context.taskId().partition(), EventKind.PAYMENT.name(), relayed);
     context.forward(new Record<>(EventKind.CLOCK.name(), tick, now, new RecordHeaders()));
     clocks.put(ANNOUNCED, relayed);
   }

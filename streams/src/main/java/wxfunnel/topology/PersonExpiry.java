@@ -22,7 +22,6 @@ final class PersonExpiry {
   private final KeyValueStore<String, PersonState> persons;
   private final ExpiryIndex index;
   private final PersonCounts counts;
-  private long nextSweep = Long.MIN_VALUE;
 
   PersonExpiry(final FunnelConfig config, final KeyValueStore<String, PersonState> persons,
       final KeyValueStore<Bytes, byte[]> index, final PersonCounts counts) {
@@ -49,13 +48,10 @@ final class PersonExpiry {
 
   /** Once per minute of the watermark, removes the persons whose state no longer matters. */
   void sweep(final long watermark) {
-    if (watermark != Long.MIN_VALUE && watermark >= nextSweep) {
-      final List<String> swept = index.takeDue(watermark);
-      swept.forEach(persons::delete);
-      if (!swept.isEmpty()) {
-        counts.persons(-swept.size());
-      }
-      nextSweep = watermark + ExpiryIndex.SWEEP_INTERVAL.toMillis();
+    final List<String> swept = index.sweep(watermark);
+    swept.forEach(persons::delete);
+    if (!swept.isEmpty()) {
+      counts.persons(-swept.size());
     }
   }
 }

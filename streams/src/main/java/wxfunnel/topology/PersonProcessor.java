@@ -3,12 +3,9 @@ package wxfunnel.topology;
 import java.util.Optional;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.events.Conversion;
-import wxfunnel.events.Ecosystem;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.PaymentRef;
@@ -27,12 +24,8 @@ import wxfunnel.topics.Names;
  * or forgotten follows the {@link UpstreamWatermark}; persons whose state no longer matters are
  * swept by {@link PersonExpiry}.
  */
-final class PersonProcessor implements Processor<String, PersonEvent, String, Routed> {
+final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, String, Routed> {
 
-  private final Ecosystem ecosystem;
-  private final FunnelConfig config;
-  private final Names names;
-  private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, PersonState> persons;
   private KeyValueStore<String, String> catalog;
   private PersonCounts counts;
@@ -40,20 +33,17 @@ final class PersonProcessor implements Processor<String, PersonEvent, String, Ro
   private PersonExpiry expiry;
 
   PersonProcessor(final FunnelConfig config, final Names names) {
-    this.ecosystem = names.ecosystem();
-    this.config = config;
-    this.names = names;
+    super(config, names);
   }
 
   @Override
-  public void init(final ProcessorContext<String, Routed> context) {
-    this.context = context;
-    this.persons = context.getStateStore(names.of(Names.PERSONS));
-    this.catalog = context.getStateStore(names.of(Names.CATALOG));
-    final KeyValueStore<String, Long> ledger = context.getStateStore(names.of(Names.LEDGER));
+  void open() {
+    final KeyValueStore<String, Long> ledger = store(Names.LEDGER);
+    this.persons = store(Names.PERSONS);
+    this.catalog = store(Names.CATALOG);
     this.counts = new PersonCounts(ledger);
     this.upstream = new UpstreamWatermark(config.inputPartitions(), ledger, context.taskId().partition());
-    this.expiry = new PersonExpiry(config, persons, context.getStateStore(names.of(Names.PERSON_EXPIRY)), counts);
+    this.expiry = new PersonExpiry(config, persons, store(Names.PERSON_EXPIRY), counts);
     context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::announce);
     if (context.taskId().partition() == 0) {
       // One task audits the catalog's verdicts: its accepted records counted, its rejected ones dead-lettered.

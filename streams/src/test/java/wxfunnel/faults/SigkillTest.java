@@ -2,6 +2,7 @@ package wxfunnel.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static wxfunnel.events.Ecosystem.WEIXIN;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.ChildJvm;
@@ -53,7 +53,6 @@ import wxfunnel.topics.Names;
  */
 class SigkillTest {
 
-  private static final Ecosystem WEIXIN = Ecosystem.WEIXIN;
   private static final long RECORDS = 60_000;
   private static final int KILLS = 3;
   private static final int PARTITIONS = 3;

@@ -2,6 +2,7 @@ package wxfunnel.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static wxfunnel.events.Ecosystem.WEIXIN;
 import static wxfunnel.topics.Ledger.Outcome.ACCEPTED;
 import static wxfunnel.topics.Ledger.Outcome.CAPPED;
 
@@ -42,15 +43,11 @@ import wxfunnel.topics.Names;
  */
 class HostileProducersTest {
 
-  private static final Ecosystem WEIXIN = Ecosystem.WEIXIN;
   private static final int BOT_READS = 50_000;
   private static final int PERSONS_AFTER = 20;
 
-  @TempDir
-  Path dir;
-
   @Test
-  void noRecordStopsOrStallsItsPartitionAndEachHostileOneIsDeadLetteredWithItsReason() throws Exception {
+  void noRecordStopsOrStallsItsPartitionAndEachHostileOneIsDeadLetteredWithItsReason(@TempDir final Path dir) throws Exception {
     try (LocalStack stack = LocalStack.withTopics(dir.resolve("stack"), EnumSet.of(WEIXIN), 3)) {
       final Map<String, Object> kafka = stack.kafka().clientConfig();
       final AvroSerializer<SpecificRecord> avro = new AvroSerializer<>(new RegistryClient(stack.registryUrl()), false, true);

@@ -21,10 +21,10 @@ class StateHorizonTest {
   @RegisterExtension
   final Drivers drivers = new Drivers("StateHorizonTest");
   private final Events weixin = new Events(Ecosystem.WEIXIN);
+  private final FunnelConfig config = FunnelConfig.defaults(Ecosystem.WEIXIN);
 
   @Test
   void dedupPersonAndFunnelStoresEmptyOnceTheirHorizonsPass() {
-    final FunnelConfig config = FunnelConfig.defaults(Ecosystem.WEIXIN);
     try (FunnelDriver d = drivers.open(Ecosystem.WEIXIN, config)) {
       // 1. One person's whole funnel on day 1.
       d.pipe(weixin.read("r1", "u1", T0, "100_1", "A"),
