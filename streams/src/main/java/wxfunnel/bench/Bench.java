@@ -7,16 +7,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -56,18 +57,31 @@ public final class Bench {
    * @param events events to preload, both ecosystems (the generator's 87/13 split), catalog included
    * @param threads stream threads per Streams app
    * @param instances Streams apps per ecosystem, each with its own state directory
+   * @param runs runs of each phase, (a) first in odd runs and (b) first in even ones, after a warm-up run of (a)
    * @param latency how long live traffic plays for the latency phase
    */
-  public record Options(long events, int partitions, int threads, int instances, Duration latency, long seed, Path dataDir,
-      Path json, PrintStream out, PrintStream progress) {}
+  public record Options(long events, int partitions, int threads, int instances, int runs, Duration latency, long seed,
+      Path dataDir, Path json, PrintStream out, PrintStream progress) {}
 
-  /** One phase: its sustained rate and this JVM's peaks while it ran. */
+  /** One run of a phase: its sustained rate and this JVM's peaks while it ran. */
   public record Phase(long events, double seconds, double eventsPerSecond, long peakHeapMib, long peakRssMib) {}
 
-  /** Everything measured, as written to JSON. */
+  /** Every run of a phase, in the order they ran, and the median and spread of their rates. */
+  public record Runs(List<Phase> runs, double medianEventsPerSecond, double minEventsPerSecond, double maxEventsPerSecond) {
+
+    static Runs of(final List<Phase> runs) {
+      final double[] rates = runs.stream().mapToDouble(Phase::eventsPerSecond).sorted().toArray();
+      final int n = rates.length;
+      final double median = n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
+      return new Runs(List.copyOf(runs), median, rates[0], rates[n - 1]);
+    }
+  }
+
+  /** Everything measured, as written to JSON; the writes, persons and latency are of the last pipeline run. */
   public record Result(String at, long events, Map<String, Long> inputsByEcosystem, int partitions, int threads,
-      int instances, int cores, long maxHeapMib, Phase passThrough, Phase pipeline, long personsInState,
-      Map<String, Double> pipelineWritesPerEvent, double ratio, LatencyProbe.Latency latency, Phase latencyPhase) {}
+      int instances, int cores, long maxHeapMib, Runs passThrough, Runs pipeline, long personsInState,
+      Map<String, Long> pipelineWritesByTopic, Map<String, Double> pipelineWritesPerEvent, double ratio,
+      LatencyProbe.Latency latency, Phase latencyPhase) {}
 
   private Bench() {}
 
@@ -78,35 +92,54 @@ public final class Bench {
     try (LocalProcess local = LocalProcess.start(options.dataDir().resolve("local"), 0, 0, options.dataDir().resolve("local.log"));
         Admin admin = Admin.create(client(local))) {
       final RegistryClient registry = new RegistryClient(local.registryUrl());
-      createTopics(local, options.partitions(), admin);
+      createTopics(local, options, admin);
       preload(local, registry, options);
       final Map<String, Long> inputs = new TreeMap<>();
       for (final Ecosystem eco : Ecosystem.values()) {
-        inputs.put(EcoTopic.prefix(eco), ProcessorLag.of(admin, PassThrough.names(eco)));
+        inputs.put(EcoTopic.prefix(eco), ProcessorLag.of(admin, PassThrough.names(eco, 1)));
       }
       final long events = inputs.values().stream().mapToLong(Long::longValue).sum();
 
-      final Phase passThrough = passThrough(local, admin, events, options);
-      progress.printf("(a) pass-through: %,.0f events/s%n", passThrough.eventsPerSecond());
-
+      // A warm-up, not reported: the first pass over the backlog in a fresh JVM and broker is slower.
+      passThrough(local, admin, events, options, 0);
+      final List<Phase> passThrough = new ArrayList<>();
+      final List<Phase> pipeline = new ArrayList<>();
       final List<FunnelProcessor> processors = new ArrayList<>();
       try {
-        final Phase pipeline = pipeline(local, admin, events, options, processors);
-        progress.printf("(b) pipeline: %,.0f events/s%n", pipeline.eventsPerSecond());
-        final long persons = personsInState(local, registry);
-        final Map<String, Double> writes = writesPerEvent(admin, events);
+        for (int run = 1; run <= options.runs(); run++) {
+          processors.forEach(FunnelProcessor::close);
+          processors.clear();
+          if (run % 2 == 1) {
+            passThrough.add(passThrough(local, admin, events, options, run));
+          }
+          pipeline.add(pipeline(local, admin, events, options, run, processors));
+          if (run % 2 == 0) {
+            if (run < options.runs()) {
+              processors.forEach(FunnelProcessor::close);
+              processors.clear();
+            }
+            // The last run's processors stay for (c), caught up and idle.
+            passThrough.add(passThrough(local, admin, events, options, run));
+          }
+        }
+        final List<Names> last = pipelineNames(options.runs());
+        final long persons = personsInState(local, registry, last);
+        final Map<String, Long> byTopic = writesByTopic(admin, last);
 
-        final double rate = pipeline.eventsPerSecond() / 2;
+        final double rate = pipeline.get(pipeline.size() - 1).eventsPerSecond() / 2;
         progress.printf("(c) latency: live traffic at %,.0f events/s for %d s%n", rate, options.latency().toSeconds());
         final LatencyProbe.Latency latency;
         final Phase latencyPhase;
         try (Peaks peaks = new Peaks()) {
-          latency = LatencyProbe.measure(client(local), registry, rate, options.latency(), options.seed() + 1, progress);
+          latency = LatencyProbe.measure(client(local), registry, last, rate, options.latency(), options.seed() + 1, progress);
           latencyPhase = new Phase(0, options.latency().toSeconds(), rate, peaks.heapMib(), peaks.rssMib());
         }
+        final Runs a = Runs.of(passThrough);
+        final Runs b = Runs.of(pipeline);
         final Result result = new Result(Instant.now().toString(), events, inputs, options.partitions(), options.threads(),
             options.instances(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-            passThrough, pipeline, persons, writes, pipeline.eventsPerSecond() / passThrough.eventsPerSecond(), latency, latencyPhase);
+            a, b, persons, byTopic, perEventByKind(byTopic, last, events), b.medianEventsPerSecond() / a.medianEventsPerSecond(),
+            latency, latencyPhase);
         print(result, options.out());
         if (options.json() != null) {
           new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), result);
@@ -119,27 +152,31 @@ public final class Bench {
     }
   }
 
+  /** Each run's pipeline is a shadow of its own: its own application, state and outputs, from the first input record. */
+  private static List<Names> pipelineNames(final int run) {
+    return Arrays.stream(Ecosystem.values()).map(eco -> new Names(eco, "bench-" + run)).toList();
+  }
+
   /** Starts both ecosystems' processors into {@code started} (left running) and measures them through the backlog. */
   private static Phase pipeline(final LocalProcess local, final Admin admin, final long events, final Options options,
-      final List<FunnelProcessor> started) throws Exception {
+      final int run, final List<FunnelProcessor> started) throws Exception {
     try (Peaks peaks = new Peaks()) {
-      for (final Ecosystem eco : Ecosystem.values()) {
+      for (final Names names : pipelineNames(run)) {
         for (int i = 0; i < options.instances(); i++) {
-          started.add(FunnelProcessor.start(eco, FunnelConfig.defaults(eco), streams(local, options.threads()),
-              local.registryUrl(), options.dataDir().resolve("state-pipeline-" + i)));
+          started.add(FunnelProcessor.start(names, FunnelConfig.defaults(names.ecosystem()), streams(local, options.threads()),
+              local.registryUrl(), options.dataDir().resolve("state-pipeline-" + run + "-" + i)));
         }
       }
-      final Throughput.Measured measured = Throughput.measure("(b) pipeline", admin,
-          started.stream().map(FunnelProcessor::streams).toList(),
-          List.of(new Names(Ecosystem.WEIXIN), new Names(Ecosystem.WECHAT)), events, PHASE_TIMEOUT, options.progress());
+      final Throughput.Measured measured = Throughput.measure("(b) pipeline, run " + run, admin,
+          started.stream().map(FunnelProcessor::streams).toList(), pipelineNames(run), events, PHASE_TIMEOUT, options.progress());
+      options.progress().printf("(b) pipeline, run %d: %,.0f events/s%n", run, measured.eventsPerSecond());
       return phase(measured, peaks);
     }
   }
 
-  private static long personsInState(final LocalProcess local, final SchemaRegistry registry) {
+  private static long personsInState(final LocalProcess local, final SchemaRegistry registry, final List<Names> pipeline) {
     long persons = 0;
-    for (final Ecosystem eco : Ecosystem.values()) {
-      final Names names = new Names(eco);
+    for (final Names names : pipeline) {
       final CommittedView<Conversion> ledger = new CommittedView<>(names, registry, conversion -> conversion);
       CommittedView.readAll(client(local), List.of(names.changelog(Names.LEDGER))).forEach(ledger::apply);
       persons += ledger.personsInState();
@@ -147,18 +184,20 @@ public final class Bench {
     return persons;
   }
 
-  private static Phase passThrough(final LocalProcess local, final Admin admin, final long events, final Options options)
-      throws Exception {
+  private static Phase passThrough(final LocalProcess local, final Admin admin, final long events, final Options options,
+      final int run) throws Exception {
     final List<KafkaStreams> apps = new ArrayList<>();
+    final List<Names> names = Arrays.stream(Ecosystem.values()).map(eco -> PassThrough.names(eco, run)).toList();
     try (Peaks peaks = new Peaks()) {
-      for (final Ecosystem eco : Ecosystem.values()) {
+      for (final Names app : names) {
         for (int i = 0; i < options.instances(); i++) {
-          apps.add(PassThrough.start(eco, streams(local, options.threads()), options.dataDir().resolve("state-passthrough-" + i)));
+          apps.add(PassThrough.start(app, streams(local, options.threads()),
+              options.dataDir().resolve("state-passthrough-" + run + "-" + i)));
         }
       }
-      final Throughput.Measured measured = Throughput.measure("(a) pass-through", admin, apps,
-          List.of(PassThrough.names(Ecosystem.WEIXIN), PassThrough.names(Ecosystem.WECHAT)), events, PHASE_TIMEOUT,
-          options.progress());
+      final String what = "(a) pass-through, " + (run == 0 ? "warm-up" : "run " + run);
+      final Throughput.Measured measured = Throughput.measure(what, admin, apps, names, events, PHASE_TIMEOUT, options.progress());
+      options.progress().printf("%s: %,.0f events/s%n", what, measured.eventsPerSecond());
       return phase(measured, peaks);
     } finally {
       apps.forEach(KafkaStreams::close);
@@ -166,31 +205,49 @@ public final class Bench {
   }
 
   /**
-   * What the pipeline wrote to the broker per input event, by kind of topic: its repartition
-   * topics, its stores' changelogs, and its outputs (conversions, funnel rows, dead letters).
+   * What the pipeline named {@code pipeline} wrote to each of its topics: repartition topics,
+   * store changelogs and outputs (conversions, funnel rows, dead letters), as records and
+   * transaction markers.
    */
-  private static Map<String, Double> writesPerEvent(final Admin admin, final long events) throws Exception {
-    final Map<String, Double> writes = new TreeMap<>();
-    final List<String> outputs = new ArrayList<>();
-    for (final Ecosystem eco : Ecosystem.values()) {
-      EcoTopic.outputs().forEach(topic -> outputs.add(topic.topic(eco)));
+  private static Map<String, Long> writesByTopic(final Admin admin, final List<Names> pipeline) throws Exception {
+    final Set<String> existing = admin.listTopics().names().get();
+    final List<String> topics = new ArrayList<>();
+    for (final Names names : pipeline) {
+      for (final String kind : KINDS) {
+        topics.addAll(topicsOf(names, kind).stream().filter(existing::contains).toList());
+      }
     }
     final Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-    for (final TopicDescription topic : admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get().values()) {
-      topic.partitions().forEach(p -> ends.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest()));
-    }
-    admin.listOffsets(ends).all().get().forEach((partition, end) -> {
-      final String topic = partition.topic();
-      // The pass-through app has no internal topics, and its output is none of these.
-      final String kind = Names.isRepartition(topic) ? "repartition"
-          : Names.isChangelog(topic) ? "changelog"
-          : outputs.contains(topic) ? "outputs" : null;
-      if (kind != null) {
-        writes.merge(kind, (double) end.offset() / events, Double::sum);
-      }
-    });
-    writes.replaceAll((kind, perEvent) -> Math.round(perEvent * 100) / 100.0);
+    admin.describeTopics(topics).allTopicNames().get().values().forEach(topic -> topic.partitions()
+        .forEach(p -> ends.put(new TopicPartition(topic.name(), p.partition()), OffsetSpec.latest())));
+    final Map<String, Long> writes = new TreeMap<>();
+    admin.listOffsets(ends).all().get().forEach((partition, end) -> writes.merge(partition.topic(), end.offset(), Long::sum));
     return writes;
+  }
+
+  private static final List<String> KINDS = List.of("repartition", "changelog", "outputs");
+
+  /** The topics of one kind of {@code names}' processor. */
+  private static List<String> topicsOf(final Names names, final String kind) {
+    return switch (kind) {
+      case "repartition" -> names.repartitionTopics();
+      case "changelog" -> Names.STORES.stream().map(names::changelog).toList();
+      default -> EcoTopic.outputs().stream().map(names::topic).toList();
+    };
+  }
+
+  /** Writes per input event by kind of topic, to two decimals. */
+  private static Map<String, Double> perEventByKind(final Map<String, Long> byTopic, final List<Names> pipeline,
+      final long events) {
+    final Map<String, Double> perEvent = new TreeMap<>();
+    for (final String kind : KINDS) {
+      long writes = 0;
+      for (final Names names : pipeline) {
+        writes += topicsOf(names, kind).stream().mapToLong(topic -> byTopic.getOrDefault(topic, 0L)).sum();
+      }
+      perEvent.put(kind, Math.round(writes * 100.0 / events) / 100.0);
+    }
+    return perEvent;
   }
 
   private static Phase phase(final Throughput.Measured measured, final Peaks peaks) {
@@ -207,13 +264,18 @@ public final class Bench {
     return streams;
   }
 
-  private static void createTopics(final LocalProcess local, final int partitions, final Admin admin) throws Exception {
+  private static void createTopics(final LocalProcess local, final Options options, final Admin admin) throws Exception {
     try (TopicAdmin topics = new TopicAdmin(client(local))) {
-      topics.create(EnumSet.allOf(Ecosystem.class), partitions);
+      topics.create(EnumSet.allOf(Ecosystem.class), options.partitions());
+      for (int run = 1; run <= options.runs(); run++) {
+        for (final Names names : pipelineNames(run)) {
+          topics.recreateShadowOutputs(names.ecosystem(), names.shadow());
+        }
+      }
     }
     final List<NewTopic> outputs = new ArrayList<>();
     for (final Ecosystem eco : Ecosystem.values()) {
-      outputs.add(new NewTopic(PassThrough.output(eco), partitions, (short) 1));
+      outputs.add(new NewTopic(PassThrough.output(eco), options.partitions(), (short) 1));
     }
     admin.createTopics(outputs).all().get();
   }
@@ -244,22 +306,26 @@ public final class Bench {
 
   private static void print(final Result r, final PrintStream out) {
     out.printf("wxfunnel bench: %,d input events (%s), %d partitions, %d stream thread(s), %d instance(s) per ecosystem,"
-        + " %d cores, max heap %,d MiB%n", r.events(), r.inputsByEcosystem(), r.partitions(), r.threads(), r.instances(),
-        r.cores(), r.maxHeapMib());
-    out.printf("%-34s %12s %9s %14s %13s%n", "phase", "events/s", "seconds", "peak heap MiB", "peak RSS MiB");
+        + " %d cores, max heap %,d MiB, %d runs of each phase%n", r.events(), r.inputsByEcosystem(), r.partitions(),
+        r.threads(), r.instances(), r.cores(), r.maxHeapMib(), r.pipeline().runs().size());
+    out.printf("%-34s %12s %17s %14s %13s%n", "phase", "median events/s", "min-max", "peak heap MiB", "peak RSS MiB");
     row(out, "(a) pass-through, exactly once", r.passThrough());
     row(out, "(b) walled pipeline, exactly once", r.pipeline());
     out.printf("%-34s %,12d%n", "persons in state after (b)", r.personsInState());
-    out.printf("%-34s %12.2f%n", "b/a", r.ratio());
+    out.printf("%-34s %12.2f%n", "b/a (medians)", r.ratio());
     out.printf("(b) writes per input event (records and commit markers): %s%n", r.pipelineWritesPerEvent());
+    r.pipelineWritesByTopic().forEach((topic, writes) -> out.printf("    %-66s %6.3f%n", topic, (double) writes / r.events()));
     final LatencyProbe.Latency l = r.latency();
-    out.printf("(c) latency at %,.0f events/s (half of b): p50 %,d ms, p99 %,d ms, max %,d ms over %,d payments;"
+    out.printf("(c) latency at %,.0f events/s (half of b's last run): p50 %,d ms, p99 %,d ms, max %,d ms over %,d payments;"
         + " peak heap %,d MiB, RSS %,d MiB%n", l.rate(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.payments(),
         r.latencyPhase().peakHeapMib(), r.latencyPhase().peakRssMib());
+    out.printf("(c) funnel rows: p50 %,d ms, p99 %,d ms, max %,d ms over %,d probe scans%n", l.rowP50Ms(), l.rowP99Ms(), l.rowMaxMs(),
+        l.probes());
   }
 
-  private static void row(final PrintStream out, final String name, final Phase phase) {
-    out.printf("%-34s %,12.0f %9.1f %,14d %,13d%n", name, phase.eventsPerSecond(), phase.seconds(), phase.peakHeapMib(),
-        phase.peakRssMib());
+  private static void row(final PrintStream out, final String name, final Runs runs) {
+    out.printf("%-34s %,12.0f %,8.0f-%,8.0f %,14d %,13d%n", name, runs.medianEventsPerSecond(), runs.minEventsPerSecond(),
+        runs.maxEventsPerSecond(), runs.runs().stream().mapToLong(Phase::peakHeapMib).max().orElse(0),
+        runs.runs().stream().mapToLong(Phase::peakRssMib).max().orElse(0));
   }
 }

@@ -8,7 +8,9 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,23 +19,33 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
+import wxfunnel.events.QrScan;
 import wxfunnel.generator.Generated;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficModel;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
+import wxfunnel.topology.Input.Common;
 
 /**
  * Event-to-output latency: live traffic at a fixed rate into running processors, and for each
  * payment the time from handing it to the producer to its conversion being readable by a
  * {@code read_committed} consumer (so exactly-once's commit interval is part of it). The traffic is
  * that of a generator already running for {@link #WARM_UP}, so payments come at their steady share.
+ * For the funnel rows, a probe scan every {@link #PROBE_EVERY}, of a campaign of its own by a
+ * person of its own, among the traffic: the time from handing it to the producer to its row being
+ * readable.
  */
 final class LatencyProbe {
 
-  /** Percentiles of the payments whose conversion came out while the probe listened. */
-  record Latency(double rate, int payments, long p50Ms, long p99Ms, long maxMs) {}
+  /** Percentiles of the payments whose conversion, and of the probes whose funnel row, came out while the probe listened. */
+  record Latency(double rate, int payments, long p50Ms, long p99Ms, long maxMs, int probes, long rowP50Ms, long rowP99Ms,
+      long rowMaxMs) {}
+
+  private static final String PROBE = "bench-probe-";
+  private static final Duration PROBE_EVERY = Duration.ofMillis(200);
 
   private static final Duration DRAIN = Duration.ofSeconds(15);
   /** How long the traffic has flowed, in event time, when the window opens; what it sent before is skipped. */
@@ -41,10 +53,13 @@ final class LatencyProbe {
 
   private LatencyProbe() {}
 
-  static Latency measure(final Map<String, Object> kafka, final SchemaRegistry registry, final double rate,
-      final Duration duration, final long seed, final PrintStream progress) throws Exception {
+  /** Measures the processors named {@code pipeline}, reading their outputs. */
+  static Latency measure(final Map<String, Object> kafka, final SchemaRegistry registry, final List<Names> pipeline,
+      final double rate, final Duration duration, final long seed, final PrintStream progress) throws Exception {
     final Map<String, Long> sentAt = new ConcurrentHashMap<>();
-    final Collector collector = new Collector(outputs(kafka), sentAt);
+    final Map<String, Long> probeSentAt = new ConcurrentHashMap<>();
+    final Set<String> funnels = pipeline.stream().map(names -> names.topic(EcoTopic.FUNNEL)).collect(Collectors.toSet());
+    final Collector collector = new Collector(outputs(kafka, pipeline), funnels, sentAt, probeSentAt);
     final Thread collecting = new Thread(collector, "wxfunnel-bench-latency");
     collecting.start();
     try (TrafficSender sender = new TrafficSender(kafka, registry)) {
@@ -59,11 +74,13 @@ final class LatencyProbe {
         record = traffic.next();
       }
       long sent = 0;
+      final long probes = duration.toMillis() / PROBE_EVERY.toMillis();
       for (; record.deliverAt() <= end; record = traffic.next()) {
         final long wait = record.deliverAt() - System.currentTimeMillis();
         if (wait > 0) {
           Thread.sleep(wait);
         }
+        sendProbes(sender, probeSentAt, Math.min(probes, 1 + (System.currentTimeMillis() - start) / PROBE_EVERY.toMillis()));
         // A copy spoofed as the other ecosystem's goes to the DLQ: its conversion is the genuine one's.
         if (record.value() instanceof Payment payment && record.topic().equals(EcoTopic.PAYMENTS.topic(payment.getEcosystem()))) {
           sentAt.putIfAbsent(payment.getTransactionId(), System.currentTimeMillis());
@@ -73,41 +90,88 @@ final class LatencyProbe {
           progress.printf("latency: %,d events sent at %,.0f/s%n", sent, rate);
         }
       }
+      sendProbes(sender, probeSentAt, probes);
       sender.flush();
       Thread.sleep(DRAIN.toMillis());
     } finally {
       collector.stop();
       collecting.join();
     }
-    final List<Long> sorted = new ArrayList<>(collector.latencies.values());
-    Collections.sort(sorted);
-    if (sorted.isEmpty()) {
-      throw new IllegalStateException("no conversion came out within " + DRAIN.toSeconds() + " s of the last payment");
-    }
-    return new Latency(rate, sorted.size(), percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.get(sorted.size() - 1));
+    final List<Long> conversions = sorted(collector.latencies, "conversion");
+    final List<Long> rows = sorted(collector.rowLatencies, "probe's funnel row");
+    return new Latency(rate, conversions.size(), percentile(conversions, 0.50), percentile(conversions, 0.99), max(conversions),
+        rows.size(), percentile(rows, 0.50), percentile(rows, 0.99), max(rows));
   }
 
-  /** Notes when the first conversion of each payment sent becomes readable; revisions and retries do not count. */
+  /** Sends probes until {@code count} have been sent, noting when. */
+  private static void sendProbes(final TrafficSender sender, final Map<String, Long> sentAt, final long count) {
+    for (int n = sentAt.size(); n < count; n++) {
+      final long now = System.currentTimeMillis();
+      sentAt.put(PROBE + n, now);
+      sender.send(probe(n, now));
+    }
+  }
+
+  /**
+   * A scan of a campaign of its own by a person of its own, in {@code n}'s ecosystem (alternating):
+   * its funnel row is new, so the row's first record is this scan's.
+   */
+  private static Generated probe(final int n, final long now) {
+    final Ecosystem eco = Ecosystem.values()[n % Ecosystem.values().length];
+    final QrScan scan = new Common(PROBE + n, eco, "wxbenchprobe", PROBE + n, null, Instant.ofEpochMilli(now)).writeTo(new QrScan());
+    scan.setSceneStr(PROBE + n);
+    scan.setTicket(PROBE + n);
+    scan.setNewFollower(false);
+    return new Generated(EcoTopic.SCANS.topic(eco), PROBE + n, scan, null, now, now);
+  }
+
+  private static List<Long> sorted(final Map<String, Long> latencies, final String what) {
+    final List<Long> sorted = new ArrayList<>(latencies.values());
+    Collections.sort(sorted);
+    if (sorted.isEmpty()) {
+      throw new IllegalStateException("no " + what + " came out within " + DRAIN.toSeconds() + " s of the last record sent");
+    }
+    return sorted;
+  }
+
+  private static long max(final List<Long> sorted) {
+    return sorted.get(sorted.size() - 1);
+  }
+
+  /**
+   * Notes when the first conversion of each payment sent, and the first funnel row of each probe,
+   * becomes readable; revisions and retries do not count.
+   */
   private static final class Collector implements Runnable {
 
     private final KafkaConsumer<String, byte[]> outputs;
+    private final Set<String> funnels;
     private final Map<String, Long> sentAt;
+    private final Map<String, Long> probeSentAt;
     private final Map<String, Long> latencies = new ConcurrentHashMap<>();
+    private final Map<String, Long> rowLatencies = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
-    Collector(final KafkaConsumer<String, byte[]> outputs, final Map<String, Long> sentAt) {
+    Collector(final KafkaConsumer<String, byte[]> outputs, final Set<String> funnels, final Map<String, Long> sentAt,
+        final Map<String, Long> probeSentAt) {
       this.outputs = outputs;
+      this.funnels = funnels;
       this.sentAt = sentAt;
+      this.probeSentAt = probeSentAt;
     }
 
     @Override
     public void run() {
       try (outputs) {
         while (!stopping) {
-          for (final ConsumerRecord<String, byte[]> conversion : outputs.poll(Duration.ofMillis(50))) {
-            final Long sent = sentAt.get(conversion.key());
+          for (final ConsumerRecord<String, byte[]> output : outputs.poll(Duration.ofMillis(50))) {
+            final long now = System.currentTimeMillis();
+            // A funnel row's key is its campaign, '|', its cohort day.
+            final boolean row = funnels.contains(output.topic());
+            final String key = row ? output.key().substring(0, Math.max(0, output.key().indexOf('|'))) : output.key();
+            final Long sent = (row ? probeSentAt : sentAt).get(key);
             if (sent != null) {
-              latencies.putIfAbsent(conversion.key(), System.currentTimeMillis() - sent);
+              (row ? rowLatencies : latencies).putIfAbsent(key, now - sent);
             }
           }
         }
@@ -119,16 +183,17 @@ final class LatencyProbe {
     }
   }
 
-  /** Reads committed conversions from the end of the topics on, from now. */
-  private static KafkaConsumer<String, byte[]> outputs(final Map<String, Object> kafka) {
+  /** Reads committed conversions and funnel rows from the end of the topics on, from now. */
+  private static KafkaConsumer<String, byte[]> outputs(final Map<String, Object> kafka, final List<Names> pipeline) {
     final Map<String, Object> config = new HashMap<>(kafka);
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     final KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     final List<TopicPartition> partitions = new ArrayList<>();
-    for (final Ecosystem eco : Ecosystem.values()) {
-      consumer.partitionsFor(EcoTopic.CONVERSIONS.topic(eco))
-          .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    for (final Names names : pipeline) {
+      for (final EcoTopic topic : List.of(EcoTopic.CONVERSIONS, EcoTopic.FUNNEL)) {
+        consumer.partitionsFor(names.topic(topic)).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+      }
     }
     consumer.assign(partitions);
     consumer.seekToEnd(partitions);

@@ -19,7 +19,7 @@ import wxfunnel.topology.StreamsSettings;
 /**
  * The limit the pipeline is measured against: a Kafka Streams app that reads every input of one
  * ecosystem and writes each record, as it came, to one output, exactly once. It runs under a
- * shadow's names ({@link #NAMES}), so its lag is measured as the pipeline's is.
+ * shadow's names ({@link #names}), so its lag is measured as the pipeline's is.
  */
 final class PassThrough {
 
@@ -27,8 +27,9 @@ final class PassThrough {
 
   private PassThrough() {}
 
-  static Names names(final Ecosystem eco) {
-    return new Names(eco, SHADOW);
+  /** The names of run {@code run}: each run is an application of its own, from the first input record. */
+  static Names names(final Ecosystem eco, final int run) {
+    return new Names(eco, SHADOW + "-" + run);
   }
 
   /** Its output topic, inside the ecosystem's prefix. */
@@ -36,8 +37,8 @@ final class PassThrough {
     return EcoTopic.prefix(eco) + ".bench-" + SHADOW;
   }
 
-  static KafkaStreams start(final Ecosystem eco, final Map<String, Object> kafka, final Path stateDir) {
-    final Names names = names(eco);
+  static KafkaStreams start(final Names names, final Map<String, Object> kafka, final Path stateDir) {
+    final Ecosystem eco = names.ecosystem();
     final StreamsBuilder builder = new StreamsBuilder();
     builder.stream(Input.ALL.stream().map(input -> names.topic(input.topic())).toList(),
             Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of(SHADOW + "-source")))
@@ -47,7 +48,7 @@ final class PassThrough {
     settings.put(StreamsConfig.APPLICATION_ID_CONFIG, names.applicationId());
     settings.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    settings.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000L);
+    settings.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, StreamsSettings.COMMIT_INTERVAL_MS);
     // The pipeline's producer settings, so the two are compared like for like.
     settings.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION),
         StreamsSettings.ONE_REQUEST_IN_FLIGHT);

@@ -31,6 +31,10 @@ final class BenchCommand implements Callable<Integer> {
       description = "Streams apps per ecosystem, each with its own state, in this JVM (default: ${DEFAULT-VALUE}).")
   int instances;
 
+  @Option(names = "--runs", paramLabel = "N", defaultValue = "3",
+      description = "Runs of each phase, alternating which goes first; the median is reported (default: ${DEFAULT-VALUE}).")
+  int runs;
+
   @Option(names = "--latency-duration", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
       description = "How long live traffic plays for the latency measurement (default: ${DEFAULT-VALUE}).")
   Duration latency;
@@ -48,14 +52,14 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (events <= 0 || partitions <= 0 || threads <= 0 || instances <= 0) {
-      System.err.println("--events, --partitions, --threads and --instances must be positive");
+    if (events <= 0 || partitions <= 0 || threads <= 0 || instances <= 0 || runs <= 0) {
+      System.err.println("--events, --partitions, --threads, --instances and --runs must be positive");
       return 2;
     }
     final boolean temporary = dataDir == null;
     final Path dir = temporary ? Files.createTempDirectory("wxfunnel-bench") : dataDir;
     try {
-      Bench.run(new Bench.Options(events, partitions, threads, instances, latency, seed, dir, json, System.out, System.err));
+      Bench.run(new Bench.Options(events, partitions, threads, instances, runs, latency, seed, dir, json, System.out, System.err));
       return 0;
     } finally {
       if (temporary) {

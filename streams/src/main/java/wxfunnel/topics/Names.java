@@ -25,6 +25,8 @@ public record Names(Ecosystem ecosystem, String shadow) {
   public static final String INTAKE_CLOCK = "intake-clock";
   /** Store: each funnel row, by campaign and cohort day. */
   public static final String FUNNEL_ROWS = "funnel-rows";
+  /** Store: the person task's changes to funnel rows not sent yet, summed per row. */
+  public static final String FUNNEL_PENDING = "funnel-pending";
   /** Store: the watermark of each person task, as the funnel rows last heard it. */
   public static final String FUNNEL_WATERMARKS = "funnel-watermarks";
   /** Store: the copies of each payment seen, by {@code transaction_id}. */
@@ -46,8 +48,8 @@ public record Names(Ecosystem ecosystem, String shadow) {
   /** Repartition: funnel deltas, by funnel row. */
   public static final String BY_FUNNEL_ROW = "by-funnel-row";
   /** Every store. */
-  public static final List<String> STORES = List.of(PERSONS, PERSON_EXPIRY, LEDGER, CATALOG, INTAKE_CLOCK, FUNNEL_ROWS,
-      FUNNEL_WATERMARKS, PAYMENT_COPIES, PAYMENT_EXPIRY, PAYMENT_CLOCKS, UPGRADED_PAYMENTS);
+  public static final List<String> STORES = List.of(PERSONS, PERSON_EXPIRY, LEDGER, CATALOG, INTAKE_CLOCK, FUNNEL_PENDING,
+      FUNNEL_ROWS, FUNNEL_WATERMARKS, PAYMENT_COPIES, PAYMENT_EXPIRY, PAYMENT_CLOCKS, UPGRADED_PAYMENTS);
   /** The repartitions that carry person events (with their input record, to dead-letter). */
   public static final List<String> PERSON_EVENT_REPARTITIONS = List.of(BY_PERSON, BY_PAYMENT, BY_PERSON_PAYMENTS);
   /** Every repartition. */

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -12,46 +13,86 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * When each entry of a store stops mattering (a person's state, a payment's copy), in time order: a
  * key of the expiry time (big-endian, so a range scan walks the times in order) and the entry's key.
+ *
+ * <p>The index has no changelog: each entry keeps its own expiry time, so the index is rebuilt from
+ * the entries whenever its task opens, and a sweep removes an entry only when its own time has
+ * passed. Nothing but the entries themselves needs to survive a crash.
  */
-final class ExpiryIndex {
+final class ExpiryIndex<V> {
 
   /** How much the watermark moves between two sweeps of an index. */
   private static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
+  private static final byte[] NOTHING = new byte[0];
 
-  private final KeyValueStore<Bytes, byte[]> store;
+  private final KeyValueStore<Bytes, byte[]> index;
+  private final KeyValueStore<String, V> entries;
+  private final ToLongFunction<V> expiresAt;
   private long nextSweep = Long.MIN_VALUE;
 
-  ExpiryIndex(final KeyValueStore<Bytes, byte[]> store) {
-    this.store = store;
+  /** An index of {@code entries} by {@code expiresAt} (0: not indexed), rebuilt from them. */
+  ExpiryIndex(final KeyValueStore<Bytes, byte[]> index, final KeyValueStore<String, V> entries, final ToLongFunction<V> expiresAt) {
+    this.index = index;
+    this.entries = entries;
+    this.expiresAt = expiresAt;
+    rebuild();
   }
 
   /** {@code entry} now expires at {@code to} instead of {@code from} (0: not indexed yet). */
   void move(final String entry, final long from, final long to) {
     if (from > 0) {
-      store.delete(key(from, entry));
+      index.delete(key(from, entry));
     }
-    store.put(key(to, entry), new byte[0]);
+    index.put(key(to, entry), NOTHING);
   }
 
   /**
-   * Removes and returns the entries that expire at or before {@code time}, once per
-   * {@link #SWEEP_INTERVAL} of it (between two sweeps, and while the time is unknown, none).
+   * Removes the entries whose own time is at or before {@code time}, once per {@link #SWEEP_INTERVAL}
+   * of it (between two sweeps, and while the time is unknown, none). Returns how many it removed.
    */
-  List<String> sweep(final long time) {
+  int sweep(final long time) {
     if (time == Long.MIN_VALUE || time < nextSweep) {
-      return List.of();
+      return 0;
     }
     nextSweep = time + SWEEP_INTERVAL.toMillis();
-    final List<Bytes> due = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> expired = store.range(key(0, ""), key(time + 1, ""))) {
-      expired.forEachRemaining(entry -> due.add(entry.key));
+    int removed = 0;
+    for (final Bytes key : keys(key(0, ""), key(time + 1, ""))) {
+      index.delete(key);
+      final String entry = new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8);
+      final V value = entries.get(entry);
+      if (value == null) {
+        continue;
+      }
+      final long at = expiresAt.applyAsLong(value);
+      if (at <= time) {
+        entries.delete(entry);
+        removed++;
+      } else {
+        // The entry was kept longer than its index said: it stays indexed at its own time.
+        index.put(key(at, entry), NOTHING);
+      }
     }
-    final List<String> entries = new ArrayList<>();
-    for (final Bytes key : due) {
-      store.delete(key);
-      entries.add(new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8));
+    return removed;
+  }
+
+  private void rebuild() {
+    keys(null, null).forEach(index::delete);
+    try (KeyValueIterator<String, V> all = entries.all()) {
+      all.forEachRemaining(entry -> {
+        final long at = expiresAt.applyAsLong(entry.value);
+        if (at > 0) {
+          index.put(key(at, entry.key), NOTHING);
+        }
+      });
     }
-    return entries;
+  }
+
+  /** The index's keys from {@code from} (inclusive) to {@code to} (exclusive); null: no bound. */
+  private List<Bytes> keys(final Bytes from, final Bytes to) {
+    final List<Bytes> keys = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> range = index.range(from, to)) {
+      range.forEachRemaining(entry -> keys.add(entry.key));
+    }
+    return keys;
   }
 
   private static Bytes key(final long time, final String entry) {

@@ -104,7 +104,7 @@ public final class FunnelTopology {
             .withStreamPartitioner(Broadcast.of(event -> event.getKind() == EventKind.CLOCK)))
         .merge(payments, Named.as(names.of("merge-payments-by-person")))
         .process(() -> new PersonProcessor(config, names), Named.as(names.of("person")),
-            names.of(Names.PERSONS), names.of(Names.PERSON_EXPIRY), names.of(Names.LEDGER))
+            names.of(Names.PERSONS), names.of(Names.PERSON_EXPIRY), names.of(Names.LEDGER), names.of(Names.FUNNEL_PENDING))
         .split(Named.as(names.of("person-")))
         .branch((key, value) -> value instanceof Routed.Converted, Branched.as("converted"))
         .branch((key, value) -> value instanceof Routed.Changed, Branched.as("changed"))
@@ -174,13 +174,15 @@ public final class FunnelTopology {
   private static void addStores(final StreamsBuilder builder, final Names names,
       final Function<String, KeyValueBytesStoreSupplier> storage) {
     builder.addStateStore(keyValue(storage, names.of(Names.PERSONS), Serdes.String(), InternalSerde.of(PersonState.class)));
-    builder.addStateStore(keyValue(storage, names.of(Names.PERSON_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()));
+    // The expiry indexes are rebuilt from their entries when a task opens ({@link ExpiryIndex}): no changelog.
+    builder.addStateStore(keyValue(storage, names.of(Names.PERSON_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
     builder.addStateStore(keyValue(storage, names.of(Names.LEDGER), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.INTAKE_CLOCK), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(storage, names.of(Names.FUNNEL_PENDING), Serdes.String(), InternalSerde.of(FunnelDelta.class)));
     builder.addStateStore(keyValue(storage, names.of(Names.FUNNEL_ROWS), Serdes.String(), InternalSerde.of(FunnelRow.class)));
     builder.addStateStore(keyValue(storage, names.of(Names.FUNNEL_WATERMARKS), Serdes.Integer(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_COPIES), Serdes.String(), InternalSerde.of(PaymentCopy.class)));
-    builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()));
+    builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_CLOCKS), Serdes.Integer(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.UPGRADED_PAYMENTS), Serdes.String(), Serdes.Long()));
   }

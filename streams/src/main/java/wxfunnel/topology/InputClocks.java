@@ -36,11 +36,19 @@ final class InputClocks {
 
   private final Map<String, Long> clocks = new HashMap<>();
 
+  InputClocks(final int partitions, final KeyValueStore<String, Long> ledger) {
+    this.partitions = partitions;
+    this.ledger = ledger;
+    try (KeyValueIterator<String, Long> saved = ledger.prefixScan(Ledger.CLOCKS, new StringSerializer())) {
+      saved.forEachRemaining(kv -> clocks.put(kv.key.substring(Ledger.CLOCKS.length()), kv.value));
+    }
+  }
+
   /**
    * The record that tells every person partition how far one partition of {@code kind} has been
    * read: its {@code clock}, sent from task {@code partition}.
    */
-  static PersonEvent tick(final String sourceTopic, final int partition, final String kind, final long clock) {
+  static PersonEvent tick(final String sourceTopic, final int partition, final EventKind kind, final long clock) {
     return PersonEvent.newBuilder()
         .setKind(EventKind.CLOCK)
         .setEventId("")
@@ -51,16 +59,8 @@ final class InputClocks {
         .setSourceOffset(-1)
         .setRawValue(ByteBuffer.allocate(0))
         .setSourceClock(clock)
-        .setInputClocks(Map.of(kind, clock))
+        .setInputClocks(Map.of(kind.name(), clock))
         .build();
-  }
-
-  InputClocks(final int partitions, final KeyValueStore<String, Long> ledger) {
-    this.partitions = partitions;
-    this.ledger = ledger;
-    try (KeyValueIterator<String, Long> saved = ledger.prefixScan(Ledger.CLOCKS, new StringSerializer())) {
-      saved.forEachRemaining(kv -> clocks.put(kv.key.substring(Ledger.CLOCKS.length()), kv.value));
-    }
   }
 
   /** The clock of input {@code kind} on {@code partition} is at least {@code clock}. */

@@ -120,9 +120,9 @@ final class IntakeProcessor<T extends SpecificRecord> extends EcosystemProcessor
     if (current == null || current.equals(clock.get(ANNOUNCED + input.kind().name()))) {
       return;
     }
-    final PersonEvent tick = InputClocks.tick(input.topic().topic(ecosystem), context.taskId().partition(), input.kind().name(), current);
+    final PersonEvent tick = InputClocks.tick(input.topic().topic(ecosystem), context.taskId().partition(), input.kind(), current);
     context.forward(new Record<String, Routed>(EventKind.CLOCK.name(), new Routed.Accepted(tick), now, new RecordHeaders()));
-    clock.put(ANNOUNCED + input.kind().name(), current);
+    clock.put(ANNOUNCED + input.kind(), current);
   }
 
   private void reject(final Record<byte[], byte[]> record, final RecordMetadata source, final DlqReason reason, final String error) {

@@ -139,10 +139,26 @@ final class Journeys {
     after.shares().forEach((row, share) -> add(byRow, row, share, +1));
     before.credits().forEach((row, credit) -> add(byRow, row, credit, -1));
     after.credits().forEach((row, credit) -> add(byRow, row, credit, +1));
-    return byRow.values().stream()
-        .filter(d -> d.getTouched() != 0 || d.getCoupon() != 0 || d.getPaid() != 0 || !d.getGmv().isEmpty()
-            || !d.getAttributedGmv().isEmpty())
-        .toList();
+    return byRow.values().stream().filter(Journeys::changes).toList();
+  }
+
+  /** Whether {@code delta} changes its row at all. */
+  static boolean changes(final FunnelDelta delta) {
+    return delta.getTouched() != 0 || delta.getCoupon() != 0 || delta.getPaid() != 0 || !delta.getGmv().isEmpty()
+        || !delta.getAttributedGmv().isEmpty();
+  }
+
+  /** Adds {@code delta}'s changes into {@code into}, a change to the same row. */
+  static void add(final FunnelDelta into, final FunnelDelta delta) {
+    into.setTouched(into.getTouched() + delta.getTouched());
+    into.setCoupon(into.getCoupon() + delta.getCoupon());
+    into.setPaid(into.getPaid() + delta.getPaid());
+    final Map<String, Long> gmv = new HashMap<>(into.getGmv());
+    addMoney(gmv, delta.getGmv(), 1);
+    into.setGmv(gmv);
+    final Map<String, Long> attributed = new HashMap<>(into.getAttributedGmv());
+    addMoney(attributed, delta.getAttributedGmv(), 1);
+    into.setAttributedGmv(attributed);
   }
 
   private static void add(final Map<String, FunnelDelta> byRow, final String row, final RowShare share, final int sign) {

@@ -1,7 +1,6 @@
 package wxfunnel.topology;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -29,7 +28,7 @@ final class PaymentIdentityProcessor extends EcosystemProcessor<String, PersonEv
   private static final int ANNOUNCED = -1;
 
   private KeyValueStore<String, PaymentCopy> copies;
-  private ExpiryIndex expiry;
+  private ExpiryIndex<PaymentCopy> expiry;
   private KeyValueStore<Integer, Long> clocks;
   private PartitionClocks partitionClocks;
 
@@ -40,7 +39,7 @@ final class PaymentIdentityProcessor extends EcosystemProcessor<String, PersonEv
   @Override
   void open() {
     this.copies = store(Names.PAYMENT_COPIES);
-    this.expiry = new ExpiryIndex(this.<KeyValueStore<Bytes, byte[]>>store(Names.PAYMENT_EXPIRY));
+    this.expiry = new ExpiryIndex<>(store(Names.PAYMENT_EXPIRY), copies, copy -> forgetAt(copy.getTime()));
     this.clocks = store(Names.PAYMENT_CLOCKS);
     this.partitionClocks = new PartitionClocks(config.inputPartitions(), clocks);
     context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::announce);
@@ -93,7 +92,7 @@ final class PaymentIdentityProcessor extends EcosystemProcessor<String, PersonEv
 
   private void advance(final int partition, final long clock) {
     if (partitionClocks.advance(partition, clock)) {
-      expiry.sweep(partitionClocks.smallest()).forEach(copies::delete);
+      expiry.sweep(partitionClocks.smallest());
     }
   }
 
@@ -107,7 +106,7 @@ final class PaymentIdentityProcessor extends EcosystemProcessor<String, PersonEv
     if (partitionClocks.unheard() || Long.valueOf(relayed).equals(clocks.get(ANNOUNCED))) {
       return;
     }
-    final PersonEvent tick = InputClocks.tick("", context.taskId().partition(), EventKind.PAYMENT.name(), relayed);
+    final PersonEvent tick = InputClocks.tick("", context.taskId().partition(), EventKind.PAYMENT, relayed);
     context.forward(new Record<>(EventKind.CLOCK.name(), tick, now, new RecordHeaders()));
     clocks.put(ANNOUNCED, relayed);
   }

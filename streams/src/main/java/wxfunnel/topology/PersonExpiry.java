@@ -1,7 +1,6 @@
 package wxfunnel.topology;
 
 import java.time.LocalDate;
-import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.internal.PersonState;
@@ -19,15 +18,13 @@ import wxfunnel.topics.Ledger;
 final class PersonExpiry {
 
   private final FunnelConfig config;
-  private final KeyValueStore<String, PersonState> persons;
-  private final ExpiryIndex index;
+  private final ExpiryIndex<PersonState> index;
   private final PersonCounts counts;
 
   PersonExpiry(final FunnelConfig config, final KeyValueStore<String, PersonState> persons,
       final KeyValueStore<Bytes, byte[]> index, final PersonCounts counts) {
     this.config = config;
-    this.persons = persons;
-    this.index = new ExpiryIndex(index);
+    this.index = new ExpiryIndex<>(index, persons, PersonState::getExpiresAt);
     this.counts = counts;
   }
 
@@ -48,10 +45,9 @@ final class PersonExpiry {
 
   /** Once per minute of the watermark, removes the persons whose state no longer matters. */
   void sweep(final long watermark) {
-    final List<String> swept = index.sweep(watermark);
-    swept.forEach(persons::delete);
-    if (!swept.isEmpty()) {
-      counts.persons(-swept.size());
+    final int swept = index.sweep(watermark);
+    if (swept > 0) {
+      counts.persons(-swept);
     }
   }
 }

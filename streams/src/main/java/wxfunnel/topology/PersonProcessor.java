@@ -1,5 +1,6 @@
 package wxfunnel.topology;
 
+import java.time.Duration;
 import java.util.Optional;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -7,7 +8,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.events.Conversion;
 import wxfunnel.internal.EventKind;
-import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.PaymentRef;
 import wxfunnel.internal.PaymentVerdict;
 import wxfunnel.internal.PersonEvent;
@@ -22,15 +22,20 @@ import wxfunnel.topics.Names;
  * own input partition, carried in the record, so a replay decides exactly as the first run did; a
  * payment comes decided by its identity step ({@link PaymentIdentityProcessor}). What may be frozen
  * or forgotten follows the {@link UpstreamWatermark}; persons whose state no longer matters are
- * swept by {@link PersonExpiry}.
+ * swept by {@link PersonExpiry}. Changes to funnel rows are summed per row ({@link PendingDeltas})
+ * and sent every {@link #SEND_INTERVAL}, always before the watermark they were made under moves
+ * on to the funnel rows.
  */
 final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, String, Routed> {
+
+  static final Duration SEND_INTERVAL = Duration.ofMillis(500);
 
   private KeyValueStore<String, PersonState> persons;
   private KeyValueStore<String, String> catalog;
   private PersonCounts counts;
   private UpstreamWatermark upstream;
   private PersonExpiry expiry;
+  private PendingDeltas pending;
 
   PersonProcessor(final FunnelConfig config, final Names names) {
     super(config, names);
@@ -44,6 +49,8 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     this.counts = new PersonCounts(ledger);
     this.upstream = new UpstreamWatermark(config.inputPartitions(), ledger, context.taskId().partition());
     this.expiry = new PersonExpiry(config, persons, store(Names.PERSON_EXPIRY), counts);
+    this.pending = new PendingDeltas(store(Names.FUNNEL_PENDING));
+    context.schedule(SEND_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::send);
     context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::announce);
     if (context.taskId().partition() == 0) {
       // One task audits the catalog's verdicts: its accepted records counted, its rejected ones dead-lettered.
@@ -71,7 +78,7 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     if (verdict == PaymentVerdict.ACCEPTED || verdict == null) {
       PersonHistory.toAttribute(state, event, config.lookback()).forEach(payment -> convert(payment, state, record.timestamp()));
     }
-    Journeys.deltas(before, Journeys.contribution(state, config)).forEach(delta -> change(delta, record.timestamp()));
+    Journeys.deltas(before, Journeys.contribution(state, config)).forEach(pending::add);
     expiry.extend(record.key(), state, event.getEventTime());
     persons.put(record.key(), state);
     // Counted once everything succeeded: a record that fails on the way is in the DLQ, and only there.
@@ -120,15 +127,19 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     context.forward(new Record<String, Routed>(payment.getTransactionId(), new Routed.Converted(conversion, gated), timestamp, headers));
   }
 
-  /** Sends a change to its funnel row, stamped with the watermark it was made under. */
-  private void change(final FunnelDelta delta, final long timestamp) {
-    final String row = Journeys.rowKey(delta.getCampaignId(), delta.getCohortDay());
-    context.forward(new Record<>(row, new Routed.Changed(upstream.stamped(delta)), timestamp, new RecordHeaders()));
+  /**
+   * Sends the pending changes to their funnel rows, stamped with the current watermark: each was
+   * made under it or an earlier one, and no row it changes was final under the watermark last told.
+   */
+  private void send(final long now) {
+    pending.send((row, delta) ->
+        context.forward(new Record<>(row, new Routed.Changed(upstream.stamped(delta)), now, new RecordHeaders())));
   }
 
-  /** Tells every funnel-row partition the watermark, when it has moved since it was last told. */
+  /** Tells every funnel-row partition the watermark, when it has moved since it was last told: after the changes made before it. */
   private void announce(final long now) {
     if (upstream.untold()) {
+      send(now);
       context.forward(new Record<>("", new Routed.Changed(upstream.tick()), now, new RecordHeaders()));
       upstream.told();
     }

@@ -15,6 +15,11 @@ public final class StreamsSettings {
 
   static final long STORE_CACHE_BYTES = 64L << 20;
   /**
+   * A payment crosses three exactly-once hops before its conversion is readable (the by-payment and
+   * by-person repartitions, then the output), each waiting for up to a commit interval.
+   */
+  public static final long COMMIT_INTERVAL_MS = 500;
+  /**
    * With transactions v2 the broker takes only sequence 0 as a partition's first write of a
    * transaction; while that write waits (CONCURRENT_TRANSACTIONS, the previous commit's markers not
    * yet written), a second request in flight is refused with OUT_OF_ORDER_SEQUENCE_NUMBER and
@@ -47,7 +52,7 @@ public final class StreamsSettings {
     p.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class.getName());
     // Input bytes are decoded by the processors themselves; internal topics failing to decode is a bug.
     p.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class.getName());
-    p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000L);
+    p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
     // The stores' write cache, shared by the instance's threads (Kafka's default is 10 MiB).
     p.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STORE_CACHE_BYTES);
     p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
