@@ -57,7 +57,7 @@ public final class Bench {
    * @param events events to preload, both ecosystems (the generator's 87/13 split), catalog included
    * @param threads stream threads per Streams app
    * @param instances Streams apps per ecosystem, each with its own state directory
-   * @param runs runs of each phase, (a) first in odd runs and (b) first in even ones, after a warm-up run of (a)
+   * @param runs runs of each phase after a warm-up run of (a), alternating which goes first, the last with (a)
    * @param latency how long live traffic plays for the latency phase
    */
   public record Options(long events, int partitions, int threads, int instances, int runs, Duration latency, long seed,
@@ -107,18 +107,17 @@ public final class Bench {
       final List<FunnelProcessor> processors = new ArrayList<>();
       try {
         for (int run = 1; run <= options.runs(); run++) {
+          // The order alternates, ending with (b): the last run's processors stay, caught up, for (c).
+          final boolean passThroughFirst = (options.runs() - run) % 2 == 0;
           processors.forEach(FunnelProcessor::close);
           processors.clear();
-          if (run % 2 == 1) {
+          if (passThroughFirst) {
             passThrough.add(passThrough(local, admin, events, options, run));
           }
           pipeline.add(pipeline(local, admin, events, options, run, processors));
-          if (run % 2 == 0) {
-            if (run < options.runs()) {
-              processors.forEach(FunnelProcessor::close);
-              processors.clear();
-            }
-            // The last run's processors stay for (c), caught up and idle.
+          if (!passThroughFirst) {
+            processors.forEach(FunnelProcessor::close);
+            processors.clear();
             passThrough.add(passThrough(local, admin, events, options, run));
           }
         }

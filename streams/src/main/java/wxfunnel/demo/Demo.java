@@ -30,6 +30,7 @@ import wxfunnel.metrics.MetricsServer;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
+import wxfunnel.topics.Names;
 import wxfunnel.topics.TopicAdmin;
 import wxfunnel.topology.FunnelConfig;
 
@@ -161,18 +162,17 @@ public final class Demo {
     return rates;
   }
 
-  /** Waits until both processors have processed and committed everything, and the view has read it. */
+  /** Waits until both processors have settled, and the view has read everything they committed. */
   private static void drain(final Admin admin, final OutputView view) throws Exception {
     final Instant deadline = Instant.now().plus(DRAIN_TIMEOUT);
-    int quiet = 0;
-    while (quiet < 3) {
+    for (final Ecosystem ecosystem : Ecosystem.values()) {
+      ProcessorLag.awaitSettled(admin, new Names(ecosystem), Duration.between(Instant.now(), deadline));
+    }
+    while (!view.caughtUp()) {
       if (Instant.now().isAfter(deadline)) {
         throw new IllegalStateException("the processors did not catch up within " + DRAIN_TIMEOUT);
       }
       view.poll(Duration.ofMillis(500));
-      final boolean done = ProcessorLag.of(admin, Ecosystem.WEIXIN) == 0 && ProcessorLag.of(admin, Ecosystem.WECHAT) == 0
-          && view.caughtUp();
-      quiet = done ? quiet + 1 : 0;
     }
   }
 

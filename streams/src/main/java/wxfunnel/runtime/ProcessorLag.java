@@ -1,5 +1,6 @@
 package wxfunnel.runtime;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +21,10 @@ import wxfunnel.topology.Input;
 public final class ProcessorLag {
 
   private static final long TIMEOUT_SECONDS = 30;
+  private static final long POLL_MS = 250;
+
+  /** How long nothing may move before a processor with no lag is settled: twice a clock interval and a commit. */
+  static final Duration QUIET = Duration.ofSeconds(3);
 
   private ProcessorLag() {}
 
@@ -55,18 +60,59 @@ public final class ProcessorLag {
    */
   public static Remaining remaining(final Admin admin, final Names names, final Map<TopicPartition, Long> inputTargets)
       throws Exception {
-    final Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(names.applicationId())
-        .partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    final Map<TopicPartition, Long> internalEnds = ends(admin, partitions(admin, names.repartitionTopics()));
-    long inputs = 0;
-    for (final Map.Entry<TopicPartition, Long> target : inputTargets.entrySet()) {
-      inputs += Math.max(0, target.getValue() - offset(committed.get(target.getKey())));
+    return positions(admin, names).remaining(inputTargets);
+  }
+
+  /** {@link #awaitSettled(Admin, Names, Duration)} for an ecosystem's processor. */
+  public static void awaitSettled(final Admin admin, final Ecosystem ecosystem, final Duration timeout) throws Exception {
+    awaitSettled(admin, new Names(ecosystem), timeout);
+  }
+
+  /**
+   * Waits until the processor has settled: no lag, and neither its committed offsets nor its
+   * internal topics moved for {@link #QUIET}. With no lag, what is left is what its punctuators
+   * still have to tell: summed funnel changes, clocks, watermarks. Each is sent within a second and
+   * committed within half a second more, so a processor still holding one moves within that time.
+   */
+  public static void awaitSettled(final Admin admin, final Names names, final Duration timeout) throws Exception {
+    final long deadline = System.nanoTime() + timeout.toNanos();
+    Positions last = null;
+    long quietSince = System.nanoTime();
+    while (true) {
+      final Positions now = positions(admin, names);
+      final long left = now.remaining(inputEnds(admin, names)).total();
+      if (left > 0 || !now.equals(last)) {
+        last = now;
+        quietSince = System.nanoTime();
+      } else if (System.nanoTime() - quietSince >= QUIET.toNanos()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(names.applicationId() + " did not settle within " + timeout + "; " + left + " records left");
+      }
+      Thread.sleep(POLL_MS);
     }
-    long internal = 0;
-    for (final Map.Entry<TopicPartition, Long> end : internalEnds.entrySet()) {
-      internal += Math.max(0, end.getValue() - offset(committed.get(end.getKey())) - 1);
+  }
+
+  /** Where the processor's group has committed, and where its internal topics end. */
+  private record Positions(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, Long> internalEnds) {
+
+    Remaining remaining(final Map<TopicPartition, Long> inputTargets) {
+      long inputs = 0;
+      for (final Map.Entry<TopicPartition, Long> target : inputTargets.entrySet()) {
+        inputs += Math.max(0, target.getValue() - offset(committed.get(target.getKey())));
+      }
+      long internal = 0;
+      for (final Map.Entry<TopicPartition, Long> end : internalEnds.entrySet()) {
+        internal += Math.max(0, end.getValue() - offset(committed.get(end.getKey())) - 1);
+      }
+      return new Remaining(inputs, internal);
     }
-    return new Remaining(inputs, internal);
+  }
+
+  private static Positions positions(final Admin admin, final Names names) throws Exception {
+    return new Positions(admin.listConsumerGroupOffsets(names.applicationId()).partitionsToOffsetAndMetadata()
+        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS), ends(admin, partitions(admin, names.repartitionTopics())));
   }
 
   private static long offset(final OffsetAndMetadata committed) {

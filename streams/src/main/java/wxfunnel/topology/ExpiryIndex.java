@@ -47,7 +47,9 @@ final class ExpiryIndex<V> {
 
   /**
    * Removes the entries whose own time is at or before {@code time}, once per {@link #SWEEP_INTERVAL}
-   * of it (between two sweeps, and while the time is unknown, none). Returns how many it removed.
+   * of it (between two sweeps, and while the time is unknown, none). Returns how many entries it let
+   * go: those it removed, and those indexed but not found (their save failed, and the record went
+   * to the DLQ).
    */
   int sweep(final long time) {
     if (time == Long.MIN_VALUE || time < nextSweep) {
@@ -59,16 +61,12 @@ final class ExpiryIndex<V> {
       index.delete(key);
       final String entry = new String(key.get(), Long.BYTES, key.get().length - Long.BYTES, StandardCharsets.UTF_8);
       final V value = entries.get(entry);
-      if (value == null) {
-        continue;
-      }
-      final long at = expiresAt.applyAsLong(value);
-      if (at <= time) {
+      if (value != null && expiresAt.applyAsLong(value) > time) {
+        // The entry was kept longer than its index said: it stays, indexed at its own time.
+        index.put(key(expiresAt.applyAsLong(value), entry), NOTHING);
+      } else {
         entries.delete(entry);
         removed++;
-      } else {
-        // The entry was kept longer than its index said: it stays indexed at its own time.
-        index.put(key(at, entry), NOTHING);
       }
     }
     return removed;

@@ -122,7 +122,7 @@ final class IntakeProcessor<T extends SpecificRecord> extends EcosystemProcessor
     }
     final PersonEvent tick = InputClocks.tick(input.topic().topic(ecosystem), context.taskId().partition(), input.kind(), current);
     context.forward(new Record<String, Routed>(EventKind.CLOCK.name(), new Routed.Accepted(tick), now, new RecordHeaders()));
-    clock.put(ANNOUNCED + input.kind(), current);
+    clock.put(ANNOUNCED + input.kind().name(), current);
   }
 
   private void reject(final Record<byte[], byte[]> record, final RecordMetadata source, final DlqReason reason, final String error) {

@@ -45,8 +45,8 @@ final class PendingDeltas {
       all.forEachRemaining(pending::add);
     }
     for (final KeyValue<String, FunnelDelta> row : pending) {
-      store.delete(row.key);
       send.accept(row.key, row.value);
+      store.delete(row.key);
     }
   }
 }

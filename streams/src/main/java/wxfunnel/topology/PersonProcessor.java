@@ -1,6 +1,7 @@
 package wxfunnel.topology;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -8,6 +9,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.events.Conversion;
 import wxfunnel.internal.EventKind;
+import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.PaymentRef;
 import wxfunnel.internal.PaymentVerdict;
 import wxfunnel.internal.PersonEvent;
@@ -23,8 +25,7 @@ import wxfunnel.topics.Names;
  * payment comes decided by its identity step ({@link PaymentIdentityProcessor}). What may be frozen
  * or forgotten follows the {@link UpstreamWatermark}; persons whose state no longer matters are
  * swept by {@link PersonExpiry}. Changes to funnel rows are summed per row ({@link PendingDeltas})
- * and sent every {@link #SEND_INTERVAL}, always before the watermark they were made under moves
- * on to the funnel rows.
+ * and sent every {@link #SEND_INTERVAL}, and always before a newer watermark is told the rows.
  */
 final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, String, Routed> {
 
@@ -78,11 +79,16 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     if (verdict == PaymentVerdict.ACCEPTED || verdict == null) {
       PersonHistory.toAttribute(state, event, config.lookback()).forEach(payment -> convert(payment, state, record.timestamp()));
     }
-    Journeys.deltas(before, Journeys.contribution(state, config)).forEach(pending::add);
-    expiry.extend(record.key(), state, event.getEventTime());
-    persons.put(record.key(), state);
+    save(record.key(), state, event.getEventTime(), Journeys.deltas(before, Journeys.contribution(state, config)));
     // Counted once everything succeeded: a record that fails on the way is in the DLQ, and only there.
     counts.taken(event.getKind(), verdict);
+  }
+
+  /** Saves the person's state, then keeps their changes to the rows: a save that fails changes no row. */
+  private void save(final String person, final PersonState state, final long eventTime, final List<FunnelDelta> deltas) {
+    expiry.extend(person, state, eventTime);
+    persons.put(person, state);
+    deltas.forEach(pending::add);
   }
 
   /**
@@ -127,13 +133,9 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     context.forward(new Record<String, Routed>(payment.getTransactionId(), new Routed.Converted(conversion, gated), timestamp, headers));
   }
 
-  /**
-   * Sends the pending changes to their funnel rows, stamped with the current watermark: each was
-   * made under it or an earlier one, and no row it changes was final under the watermark last told.
-   */
+  /** Sends the pending changes, without a watermark: no row they change was final under the last one told. */
   private void send(final long now) {
-    pending.send((row, delta) ->
-        context.forward(new Record<>(row, new Routed.Changed(upstream.stamped(delta)), now, new RecordHeaders())));
+    pending.send((row, delta) -> context.forward(new Record<>(row, new Routed.Changed(delta), now, new RecordHeaders())));
   }
 
   /** Tells every funnel-row partition the watermark, when it has moved since it was last told: after the changes made before it. */

@@ -51,13 +51,6 @@ final class UpstreamWatermark {
     return watermark;
   }
 
-  /** The delta with the watermark it was made under: the funnel rows need every person task's. */
-  FunnelDelta stamped(final FunnelDelta delta) {
-    delta.setWatermark(watermark == Long.MIN_VALUE ? null : watermark);
-    delta.setSourceTask(task);
-    return delta;
-  }
-
   /** Whether the watermark is known and has moved since the funnel rows were last told it. */
   boolean untold() {
     final Long announced = ledger.get(ANNOUNCED);
@@ -66,8 +59,8 @@ final class UpstreamWatermark {
 
   /** A change to no row that only tells the funnel rows the watermark. */
   FunnelDelta tick() {
-    return stamped(FunnelDelta.newBuilder().setCampaignId("").setCohortDay(0).setTouched(0).setCoupon(0).setPaid(0)
-        .setGmv(new HashMap<>()).build());
+    return FunnelDelta.newBuilder().setCampaignId("").setCohortDay(0).setTouched(0).setCoupon(0).setPaid(0)
+        .setGmv(new HashMap<>()).setWatermark(watermark == Long.MIN_VALUE ? null : watermark).setSourceTask(task).build();
   }
 
   /** The funnel rows have been told the current watermark. */

@@ -2,7 +2,6 @@ package wxfunnel.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,8 +79,8 @@ class AclWallTest {
               as("weixin", kafka), registry.url(), dir.resolve("state"));
           FunnelProcessor wechat = FunnelProcessor.start(Ecosystem.WECHAT, FunnelConfig.defaults(Ecosystem.WECHAT),
               as("wechat", kafka), registry.url(), dir.resolve("state"))) {
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
-            ProcessorLag.of(admin, Ecosystem.WEIXIN) == 0 && ProcessorLag.of(admin, Ecosystem.WECHAT) == 0);
+        ProcessorLag.awaitSettled(admin, Ecosystem.WEIXIN, Duration.ofMinutes(3));
+        ProcessorLag.awaitSettled(admin, Ecosystem.WECHAT, Duration.ofMinutes(3));
         assertThat(weixin.isRunning()).isTrue();
         assertThat(wechat.isRunning()).isTrue();
       }

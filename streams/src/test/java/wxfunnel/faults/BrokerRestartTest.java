@@ -67,6 +67,7 @@ class BrokerRestartTest {
 
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
             .until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
+        ProcessorLag.awaitSettled(admin, WEIXIN, Duration.ofMinutes(1));
         assertThat(processor.isRunning()).isTrue();
       }
       final ProcessorOutputs expected = ProcessorOutputs.reference(kafka, registryUrl, new Names(WEIXIN), dir.resolve("reference"));

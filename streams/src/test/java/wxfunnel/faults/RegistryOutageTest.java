@@ -64,7 +64,7 @@ class RegistryOutageTest {
         metrics.watch(processor);
         metrics.watchRegistry(WEIXIN, registryUrl);
         processor.awaitRunning(Duration.ofMinutes(1));
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
+        ProcessorLag.awaitSettled(admin, WEIXIN, Duration.ofMinutes(2));
         assertThat(Http.get(metrics.url() + "/health")).contains("\"status\":\"UP\"");
 
         // 1. Down: a new generator waits for it, with backoff; health and metric show it. Business
@@ -89,7 +89,7 @@ class RegistryOutageTest {
         // 2. Back on the same port: the generator finishes, the processor catches up, health is UP again.
         registry = RegistryServer.start(kafka.clientConfig(), registryPort);
         secondPart.get(2, TimeUnit.MINUTES);
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
+        ProcessorLag.awaitSettled(admin, WEIXIN, Duration.ofMinutes(2));
         await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(metrics.url() + "/health").contains("\"status\":\"UP\""));
         assertThat(Http.get(metrics.url() + "/metrics")).contains(REACHABLE + " 1.0");
 

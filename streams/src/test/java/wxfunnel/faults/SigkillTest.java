@@ -94,7 +94,7 @@ class SigkillTest {
       // 2. Restarted on the same state directory, it finishes: exactly the expected outputs, and metrics equal to them.
       final int port = Ports.free();
       try (ChildJvm last = processor(stack, port)) {
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
+        ProcessorLag.awaitSettled(admin, WEIXIN, Duration.ofMinutes(3));
         final ProcessorOutputs actual = ProcessorOutputs.read(stack.kafka().clientConfig(), stack.registryUrl(), new Names(WEIXIN));
         assertThat(actual).as(() -> actual.differencesFrom(expected)).isEqualTo(expected);
         // The persons in state, counted independently: the live keys of the persons store's changelog.

@@ -1,7 +1,6 @@
 package wxfunnel.inspect;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -57,8 +56,8 @@ class InspectTest {
     try (Admin admin = Admin.create(stack.kafka().clientConfig());
         FunnelProcessor weixin = start(Ecosystem.WEIXIN);
         FunnelProcessor wechat = start(Ecosystem.WECHAT)) {
-      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-          .until(() -> ProcessorLag.of(admin, Ecosystem.WEIXIN) == 0 && ProcessorLag.of(admin, Ecosystem.WECHAT) == 0);
+      ProcessorLag.awaitSettled(admin, Ecosystem.WEIXIN, Duration.ofMinutes(3));
+        ProcessorLag.awaitSettled(admin, Ecosystem.WECHAT, Duration.ofMinutes(3));
     }
   }
 

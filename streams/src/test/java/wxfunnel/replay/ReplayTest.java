@@ -1,7 +1,6 @@
 package wxfunnel.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -289,7 +288,7 @@ class ReplayTest {
     try (Admin admin = Admin.create(stack.kafka().clientConfig());
         FunnelProcessor processor = FunnelProcessor.start(names, config, stack.kafka().clientConfig(), stack.registryUrl(), state())) {
       processor.awaitRunning(Duration.ofMinutes(1));
-      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() -> ProcessorLag.of(admin, names) == 0);
+      ProcessorLag.awaitSettled(admin, names, Duration.ofMinutes(3));
     }
   }
 

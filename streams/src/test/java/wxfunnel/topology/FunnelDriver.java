@@ -61,6 +61,7 @@ final class FunnelDriver implements AutoCloseable {
   final Names names;
   final TopologyTestDriver driver;
   private boolean closed;
+  private boolean together;
   private final Path stateDir;
   private final Serializer<SpecificRecord> serializer;
   private final TestOutputTopic<String, Conversion> conversions;
@@ -105,8 +106,31 @@ final class FunnelDriver implements AutoCloseable {
   void pipeBytes(final EcoTopic topic, final byte[] key, final byte[] value, final Instant at) {
     final TestInputTopic<byte[], byte[]> input = driver.createInputTopic(names.topic(topic), new ByteArraySerializer(), new ByteArraySerializer());
     input.pipeInput(key, value, at);
-    // Each second the doors announce their partitions' clocks and the persons their watermark: two
-    // seconds carry a clock to the funnel rows.
+    if (!together) {
+      twoSeconds();
+    }
+  }
+
+  /**
+   * Pipes events as {@link #pipe} does, but with no time passing between them: the changes they
+   * make to funnel rows are sent together, once they are all in.
+   */
+  FunnelDriver pipeTogether(final SpecificRecord... events) {
+    together = true;
+    try {
+      pipe(events);
+    } finally {
+      together = false;
+    }
+    twoSeconds();
+    return this;
+  }
+
+  /**
+   * Each second the doors announce their partitions' clocks and the persons their watermark (and
+   * send their changes to the rows before it): two seconds carry a clock to the funnel rows.
+   */
+  private void twoSeconds() {
     driver.advanceWallClockTime(IntakeProcessor.CLOCK_INTERVAL);
     driver.advanceWallClockTime(IntakeProcessor.CLOCK_INTERVAL);
   }

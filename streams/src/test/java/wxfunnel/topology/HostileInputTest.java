@@ -1,7 +1,6 @@
 package wxfunnel.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -200,8 +199,7 @@ class HostileInputTest {
         FunnelProcessor processor = FunnelProcessor.start(WEIXIN, FunnelConfig.defaults(WEIXIN), stack.kafka().clientConfig(),
             stack.registryUrl(), dir.resolve(name).resolve("state"))) {
       processor.awaitRunning(Duration.ofMinutes(1));
-      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-          .until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
+      ProcessorLag.awaitSettled(admin, WEIXIN, Duration.ofMinutes(3));
       assertThat(processor.isRunning()).isTrue();
     }
   }

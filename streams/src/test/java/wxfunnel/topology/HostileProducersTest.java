@@ -101,7 +101,7 @@ class HostileProducersTest {
         // Then all twenty convert within a minute, attributed to their read and coupon
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).until(() ->
             ProcessorOutputs.read(kafka, stack.registryUrl(), names).conversions().keySet().containsAll(transactions));
-        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).until(() -> ProcessorLag.of(admin, WEIXIN) == 0);
+        ProcessorLag.awaitSettled(admin, WEIXIN, Duration.ofMinutes(1));
         final ProcessorOutputs outputs = ProcessorOutputs.read(kafka, stack.registryUrl(), names);
         assertThat(outputs.conversions()).containsOnlyKeys(transactions)
             .allSatisfy((tx, conversion) -> assertThat(conversion.getAttributions().get(0).getTouches()).hasSize(1));

@@ -66,6 +66,31 @@ class StateHorizonTest {
     }
   }
 
+  /**
+   * Changes wait up to half a second to be sent to their rows, summed per row: one made just
+   * before every input moves past its row's close still reaches the row, and the row is final with
+   * it. Here B's read is pending when reads, scans and coupon clicks (payments are there already)
+   * move half a day past B's close, and row A (sent first, as rows go in key order) changes too.
+   */
+  @Test
+  void aChangePendingWhenTheWatermarkPassesItsRowIsInTheFinalRow() {
+    try (FunnelDriver d = drivers.open(Ecosystem.WEIXIN, config)) {
+      everyInputAt(d, T0, "1");
+      final Instant closed = Instant.parse("2026-11-21T00:00:00+08:00").plus(config.conversionWindow()).plus(config.grace());
+      final Instant later = closed.plus(Duration.ofHours(12));
+      d.pipe(weixin.payment("tx-later", "later", later, 100, "CNY"));
+      d.pipeTogether(weixin.read("b1", "reader-b", T0.plus(Duration.ofMinutes(1)), "700_1", "B"),
+          weixin.read("a1", "reader-a", later, "600_1", "A"), weixin.scan("s-a1", "reader-a", later, "A"),
+          weixin.coupon("c-a1", "reader-a", later, "A", null));
+
+      final Map<String, FunnelRow> rows = d.funnel();
+      assertThat(rows.get("B|2026-11-20")).isEqualTo(row(Ecosystem.WEIXIN, "B", "2026-11-20", "Asia/Shanghai",
+          1, 0, 0, Map.of(), Map.of(), true));
+      assertThat(rows.get("A|2026-11-28").getTouched()).isEqualTo(1);
+      assertThat(rows.get("A|2026-11-28").getFinal$()).isFalse();
+    }
+  }
+
   /** Another person reads, scans, takes a coupon and pays at {@code at}: every input partition moves there. */
   private void everyInputAt(final FunnelDriver d, final Instant at, final String n) {
     d.pipe(weixin.read("z" + n, "other-" + n, at, "900_1", "Z"), weixin.scan("s-z" + n, "other-" + n, at, "Z"),
