@@ -43,8 +43,8 @@ import wxfunnel.topology.FunnelConfig;
  * A local broker and registry run as a child process (as a broker would run beside a processor);
  * generated events of both ecosystems are preloaded; then, in this JVM and on the same inputs, (a)
  * a pass-through Streams app and (b) both ecosystems' processors work through the backlog, exactly
- * once; and (c) with the processors caught up, live traffic at half of (b)'s rate gives the
- * event-to-output latency.
+ * once; (c) live traffic, stepped up, finds the highest rate they hold; and (d) live traffic at
+ * half that rate gives the event-to-output latency.
  */
 public final class Bench {
 
@@ -57,11 +57,15 @@ public final class Bench {
    * @param events events to preload, both ecosystems (the generator's 87/13 split), catalog included
    * @param threads stream threads per Streams app
    * @param instances Streams apps per ecosystem, each with its own state directory
+   * @param commitInterval the commit interval of both apps
    * @param runs runs of each phase after a warm-up run of (a), alternating which goes first, the last with (a)
+   * @param liveHold how long each step of the live rate holds its rate
+   * @param liveSteps at most so many steps of the live rate (0: none, and the latency is at half of (b)'s rate)
    * @param latency how long live traffic plays for the latency phase
    */
-  public record Options(long events, int partitions, int threads, int instances, int runs, Duration latency, long seed,
-      Path dataDir, Path json, PrintStream out, PrintStream progress) {}
+  public record Options(long events, int partitions, int threads, int instances, Duration commitInterval, int runs,
+      Duration liveHold, int liveSteps,
+      Duration latency, long seed, Path dataDir, Path json, PrintStream out, PrintStream progress) {}
 
   /** One run of a phase: its sustained rate and this JVM's peaks while it ran. */
   public record Phase(long events, double seconds, double eventsPerSecond, long peakHeapMib, long peakRssMib) {}
@@ -79,9 +83,9 @@ public final class Bench {
 
   /** Everything measured, as written to JSON; the writes, persons and latency are of the last pipeline run. */
   public record Result(String at, long events, Map<String, Long> inputsByEcosystem, int partitions, int threads,
-      int instances, int cores, long maxHeapMib, Runs passThrough, Runs pipeline, long personsInState,
+      int instances, long commitIntervalMs, int cores, long maxHeapMib, Runs passThrough, Runs pipeline, long personsInState,
       Map<String, Long> pipelineWritesByTopic, Map<String, Double> pipelineWritesPerEvent, double ratio,
-      LatencyProbe.Latency latency, Phase latencyPhase) {}
+      LiveRate.Result live, double liveRatio, LatencyProbe.Latency latency, Phase latencyPhase) {}
 
   private Bench() {}
 
@@ -125,20 +129,22 @@ public final class Bench {
         final long persons = personsInState(local, registry, last);
         final Map<String, Long> byTopic = writesByTopic(admin, last);
 
-        final double rate = pipeline.get(pipeline.size() - 1).eventsPerSecond() / 2;
-        progress.printf("(c) latency: live traffic at %,.0f events/s for %d s%n", rate, options.latency().toSeconds());
+        final Runs a = Runs.of(passThrough);
+        final Runs b = Runs.of(pipeline);
+        final LiveRate.Result live = LiveRate.find(client(local), registry, admin, last, b.medianEventsPerSecond() / 2,
+            options.liveHold(), options.liveSteps(), options.seed() + 2, progress);
+        final double rate = (live.heldRate() > 0 ? live.heldRate() : b.medianEventsPerSecond()) / 2;
+        progress.printf("(d) latency: live traffic at %,.0f events/s for %d s%n", rate, options.latency().toSeconds());
         final LatencyProbe.Latency latency;
         final Phase latencyPhase;
         try (Peaks peaks = new Peaks()) {
-          latency = LatencyProbe.measure(client(local), registry, last, rate, options.latency(), options.seed() + 1, progress);
+          latency = LatencyProbe.measure(client(local), registry, last, rate, options.latency(), options.seed() + 1);
           latencyPhase = new Phase(0, options.latency().toSeconds(), rate, peaks.heapMib(), peaks.rssMib());
         }
-        final Runs a = Runs.of(passThrough);
-        final Runs b = Runs.of(pipeline);
         final Result result = new Result(Instant.now().toString(), events, inputs, options.partitions(), options.threads(),
-            options.instances(), Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-            a, b, persons, byTopic, perEventByKind(byTopic, last, events), b.medianEventsPerSecond() / a.medianEventsPerSecond(),
-            latency, latencyPhase);
+            options.instances(), options.commitInterval().toMillis(), Runtime.getRuntime().availableProcessors(),
+            Runtime.getRuntime().maxMemory() >> 20, a, b, persons, byTopic, perEventByKind(byTopic, last, events), b.medianEventsPerSecond() / a.medianEventsPerSecond(),
+            live, live.heldRate() / a.medianEventsPerSecond(), latency, latencyPhase);
         print(result, options.out());
         if (options.json() != null) {
           new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), result);
@@ -162,13 +168,17 @@ public final class Bench {
     try (Peaks peaks = new Peaks()) {
       for (final Names names : pipelineNames(run)) {
         for (int i = 0; i < options.instances(); i++) {
-          started.add(FunnelProcessor.start(names, FunnelConfig.defaults(names.ecosystem()), streams(local, options.threads()),
+          started.add(FunnelProcessor.start(names, FunnelConfig.defaults(names.ecosystem()), streams(local, options),
               local.registryUrl(), options.dataDir().resolve("state-pipeline-" + run + "-" + i)));
         }
       }
       final Throughput.Measured measured = Throughput.measure("(b) pipeline, run " + run, admin,
           started.stream().map(FunnelProcessor::streams).toList(), pipelineNames(run), events, PHASE_TIMEOUT, options.progress());
       options.progress().printf("(b) pipeline, run %d: %,.0f events/s%n", run, measured.eventsPerSecond());
+      // Not in the time measured: what they still had to tell their funnel rows, so the writes counted are all of them.
+      for (final Names names : pipelineNames(run)) {
+        ProcessorLag.awaitSettled(admin, names, PHASE_TIMEOUT);
+      }
       return phase(measured, peaks);
     }
   }
@@ -190,7 +200,7 @@ public final class Bench {
     try (Peaks peaks = new Peaks()) {
       for (final Names app : names) {
         for (int i = 0; i < options.instances(); i++) {
-          apps.add(PassThrough.start(app, streams(local, options.threads()),
+          apps.add(PassThrough.start(app, streams(local, options),
               options.dataDir().resolve("state-passthrough-" + run + "-" + i)));
         }
       }
@@ -257,9 +267,10 @@ public final class Bench {
     return Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, local.bootstrapServers());
   }
 
-  private static Map<String, Object> streams(final LocalProcess local, final int threads) {
+  private static Map<String, Object> streams(final LocalProcess local, final Options options) {
     final Map<String, Object> streams = new HashMap<>(client(local));
-    streams.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+    streams.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, options.threads());
+    streams.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, options.commitInterval().toMillis());
     return streams;
   }
 
@@ -305,8 +316,8 @@ public final class Bench {
 
   private static void print(final Result r, final PrintStream out) {
     out.printf("wxfunnel bench: %,d input events (%s), %d partitions, %d stream thread(s), %d instance(s) per ecosystem,"
-        + " %d cores, max heap %,d MiB, %d runs of each phase%n", r.events(), r.inputsByEcosystem(), r.partitions(),
-        r.threads(), r.instances(), r.cores(), r.maxHeapMib(), r.pipeline().runs().size());
+        + " commit interval %d ms, %d cores, max heap %,d MiB, %d runs of each phase%n", r.events(), r.inputsByEcosystem(),
+        r.partitions(), r.threads(), r.instances(), r.commitIntervalMs(), r.cores(), r.maxHeapMib(), r.pipeline().runs().size());
     out.printf("%-34s %12s %17s %14s %13s%n", "phase", "median events/s", "min-max", "peak heap MiB", "peak RSS MiB");
     row(out, "(a) pass-through, exactly once", r.passThrough());
     row(out, "(b) walled pipeline, exactly once", r.pipeline());
@@ -314,11 +325,15 @@ public final class Bench {
     out.printf("%-34s %12.2f%n", "b/a (medians)", r.ratio());
     out.printf("(b) writes per input event (records and commit markers): %s%n", r.pipelineWritesPerEvent());
     r.pipelineWritesByTopic().forEach((topic, writes) -> out.printf("    %-66s %6.3f%n", topic, (double) writes / r.events()));
+    r.live().steps().forEach(step -> out.printf("(c) live %,.0f events/s: %,d sent in %.1f s, largest of %d lag samples over the"
+        + " second half %,d: %s%n", step.rate(), step.sent(), step.seconds(), step.samples(), step.maxLag(),
+        step.held() ? "held" : "not held"));
+    out.printf("(c) highest live rate held %,.0f events/s; / a (median) %.2f%n", r.live().heldRate(), r.liveRatio());
     final LatencyProbe.Latency l = r.latency();
-    out.printf("(c) latency at %,.0f events/s (half of b's last run): p50 %,d ms, p99 %,d ms, max %,d ms over %,d payments;"
+    out.printf("(d) latency at %,.0f events/s (half of the live rate held, else of b's median): p50 %,d ms, p99 %,d ms, max %,d ms over %,d payments;"
         + " peak heap %,d MiB, RSS %,d MiB%n", l.rate(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.payments(),
         r.latencyPhase().peakHeapMib(), r.latencyPhase().peakRssMib());
-    out.printf("(c) funnel rows: p50 %,d ms, p99 %,d ms, max %,d ms over %,d probe scans%n", l.rowP50Ms(), l.rowP99Ms(), l.rowMaxMs(),
+    out.printf("(d) funnel rows: p50 %,d ms, p99 %,d ms, max %,d ms over %,d probe scans%n", l.rowP50Ms(), l.rowP99Ms(), l.rowMaxMs(),
         l.probes());
   }
 

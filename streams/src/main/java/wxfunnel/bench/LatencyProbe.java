@@ -1,6 +1,5 @@
 package wxfunnel.bench;
 
-import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,8 +20,6 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.events.Payment;
 import wxfunnel.events.QrScan;
 import wxfunnel.generator.Generated;
-import wxfunnel.generator.Generator;
-import wxfunnel.generator.TrafficModel;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.topics.EcoTopic;
@@ -32,11 +29,9 @@ import wxfunnel.topology.Input.Common;
 /**
  * Event-to-output latency: live traffic at a fixed rate into running processors, and for each
  * payment the time from handing it to the producer to its conversion being readable by a
- * {@code read_committed} consumer (so exactly-once's commit interval is part of it). The traffic is
- * that of a generator already running for {@link #WARM_UP}, so payments come at their steady share.
- * For the funnel rows, a probe scan every {@link #PROBE_EVERY}, of a campaign of its own by a
- * person of its own, among the traffic: the time from handing it to the producer to its row being
- * readable.
+ * {@code read_committed} consumer (so exactly-once's commit interval is part of it). For the funnel rows, a
+ * probe scan every {@link #PROBE_EVERY}, of a campaign of its own by a person of its own, among the
+ * traffic: the time from handing it to the producer to its row being readable.
  */
 final class LatencyProbe {
 
@@ -48,14 +43,12 @@ final class LatencyProbe {
   private static final Duration PROBE_EVERY = Duration.ofMillis(200);
 
   private static final Duration DRAIN = Duration.ofSeconds(15);
-  /** How long the traffic has flowed, in event time, when the window opens; what it sent before is skipped. */
-  private static final Duration WARM_UP = Duration.ofMinutes(3);
 
   private LatencyProbe() {}
 
   /** Measures the processors named {@code pipeline}, reading their outputs. */
   static Latency measure(final Map<String, Object> kafka, final SchemaRegistry registry, final List<Names> pipeline,
-      final double rate, final Duration duration, final long seed, final PrintStream progress) throws Exception {
+      final double rate, final Duration duration, final long seed) throws Exception {
     final Map<String, Long> sentAt = new ConcurrentHashMap<>();
     final Map<String, Long> probeSentAt = new ConcurrentHashMap<>();
     final Set<String> funnels = pipeline.stream().map(names -> names.topic(EcoTopic.FUNNEL)).collect(Collectors.toSet());
@@ -63,33 +56,16 @@ final class LatencyProbe {
     final Thread collecting = new Thread(collector, "wxfunnel-bench-latency");
     collecting.start();
     try (TrafficSender sender = new TrafficSender(kafka, registry)) {
+      final LiveTraffic traffic = new LiveTraffic(rate, seed);
       final long start = System.currentTimeMillis();
-      final long end = start + duration.toMillis();
-      // Traffic that has been flowing for a while: people who arrived before the window pay within it.
-      final Generator traffic = new Generator(Generator.Settings.of(seed, Long.MAX_VALUE)
-          .withPersonsPerSecond(rate / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm()
-          .withStart(Instant.ofEpochMilli(start).minus(WARM_UP)));
-      Generated record = traffic.next();
-      while (record.deliverAt() < start) {
-        record = traffic.next();
-      }
-      long sent = 0;
       final long probes = duration.toMillis() / PROBE_EVERY.toMillis();
-      for (; record.deliverAt() <= end; record = traffic.next()) {
-        final long wait = record.deliverAt() - System.currentTimeMillis();
-        if (wait > 0) {
-          Thread.sleep(wait);
-        }
+      traffic.send(sender, duration, record -> {
         sendProbes(sender, probeSentAt, Math.min(probes, 1 + (System.currentTimeMillis() - start) / PROBE_EVERY.toMillis()));
         // A copy spoofed as the other ecosystem's goes to the DLQ: its conversion is the genuine one's.
         if (record.value() instanceof Payment payment && record.topic().equals(EcoTopic.PAYMENTS.topic(payment.getEcosystem()))) {
           sentAt.putIfAbsent(payment.getTransactionId(), System.currentTimeMillis());
         }
-        sender.send(record);
-        if (++sent % 100_000 == 0) {
-          progress.printf("latency: %,d events sent at %,.0f/s%n", sent, rate);
-        }
-      }
+      });
       sendProbes(sender, probeSentAt, probes);
       sender.flush();
       Thread.sleep(DRAIN.toMillis());

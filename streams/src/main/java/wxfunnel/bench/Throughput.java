@@ -73,7 +73,8 @@ final class Throughput {
     return total;
   }
 
-  private static long lag(final Admin admin, final List<Names> names) throws Exception {
+  /** Records left to process and commit, over every app named. */
+  static long lag(final Admin admin, final List<Names> names) throws Exception {
     long left = 0;
     for (final Names app : names) {
       left += ProcessorLag.of(admin, app);

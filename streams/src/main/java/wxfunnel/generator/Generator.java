@@ -108,7 +108,8 @@ public final class Generator implements Iterator<Generated> {
   private final PriorityQueue<Pending> pending = new PriorityQueue<>(DELIVERY_ORDER);
   private long sequence;
   private long emitted;
-  private long nextArrival;
+  /** When the next person arrives, in epoch milliseconds with their fraction: at high rates, several arrive each millisecond. */
+  private double nextArrival;
 
   public Generator(final Settings settings) {
     if (settings.ecosystems().isEmpty()) {
@@ -155,7 +156,7 @@ public final class Generator implements Iterator<Generated> {
 
   /** One person arrives and plans their whole visit. */
   private void arrive() {
-    final long now = nextArrival;
+    final long now = (long) nextArrival;
     final Market market = TrafficModel.of(pickEcosystem());
     final Person person = new Person(market, random.nextDouble() >= TrafficModel.NO_UNIONID_SHARE ? id("o", 23) : null,
         id("o", 23), id("o", 23));
@@ -210,7 +211,7 @@ public final class Generator implements Iterator<Generated> {
         }
       }
     }
-    nextArrival = now + interArrivalMillis(now);
+    nextArrival += interArrivalMillis(now);
   }
 
   /** A person in one ecosystem: a unionid (or none) and an openid in each app. */
@@ -321,10 +322,10 @@ public final class Generator implements Iterator<Generated> {
   }
 
   /** The daily rhythm follows Beijing time, where almost everyone is. */
-  private long interArrivalMillis(final long now) {
+  private double interArrivalMillis(final long now) {
     final int hour = Instant.ofEpochMilli(now).atZone(RHYTHM_ZONE).getHour();
     final double rate = settings.personsPerSecond() * (settings.dailyRhythm() ? TrafficModel.DAILY_RHYTHM[hour] : 1);
-    return Math.max(1, Math.round(-Math.log(1 - random.nextDouble()) / rate * 1000));
+    return -Math.log(1 - random.nextDouble()) / rate * 1000;
   }
 
   private static SpecificRecord withEcosystem(final SpecificRecord event, final Ecosystem ecosystem) {

@@ -23,6 +23,7 @@ public final class ShadowReplay {
   private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
   private static final long PROGRESS_EVERY_MS = 2000;
   private static final long POLL_MS = 250;
+  private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(1);
 
   private ShadowReplay() {}
 
@@ -55,6 +56,12 @@ public final class ShadowReplay {
           }
           Thread.sleep(POLL_MS);
           left = ProcessorLag.remaining(admin, shadow, targets);
+        }
+        // What it summed or heard last is still to be told to its funnel rows.
+        if (!ProcessorLag.settles(admin, shadow, targets, SETTLE_TIMEOUT)) {
+          out.println(shadow.applicationId() + " did not settle within " + SETTLE_TIMEOUT.toSeconds() + " s (are its inputs"
+              + " still growing?): every input record up to the replay's start is processed, but its last funnel changes may"
+              + " not be in its rows yet");
         }
       }
       return new Result(total, Duration.ofNanos(System.nanoTime() - began));

@@ -68,30 +68,38 @@ public final class ProcessorLag {
     awaitSettled(admin, new Names(ecosystem), timeout);
   }
 
-  /**
-   * Waits until the processor has settled: no lag, and neither its committed offsets nor its
-   * internal topics moved for {@link #QUIET}. With no lag, what is left is what its punctuators
-   * still have to tell: summed funnel changes, clocks, watermarks. Each is sent within a second and
-   * committed within half a second more, so a processor still holding one moves within that time.
-   */
+  /** Waits until the processor has settled on its inputs as they end now; fails if it has not within {@code timeout}. */
   public static void awaitSettled(final Admin admin, final Names names, final Duration timeout) throws Exception {
+    if (!settles(admin, names, inputEnds(admin, names), timeout)) {
+      throw new IllegalStateException(names.applicationId() + " did not settle within " + timeout + ": "
+          + positions(admin, names).remaining(inputEnds(admin, names)).total() + " records left, or its offsets still moving");
+    }
+  }
+
+  /**
+   * Waits until the processor has settled on its inputs up to {@code inputTargets}: no lag, and
+   * neither its committed offsets nor its internal topics moved for {@link #QUIET}. With no lag,
+   * what is left is what its punctuators still have to tell: summed funnel changes, clocks,
+   * watermarks. Each is sent within a second and committed within a commit interval more, so a
+   * processor still holding one moves within that time (unless its thread stalls for longer).
+   * Returns whether it settled within {@code timeout}; one whose inputs keep growing does not.
+   */
+  public static boolean settles(final Admin admin, final Names names, final Map<TopicPartition, Long> inputTargets,
+      final Duration timeout) throws Exception {
     final long deadline = System.nanoTime() + timeout.toNanos();
     Positions last = null;
     long quietSince = System.nanoTime();
-    while (true) {
+    while (System.nanoTime() < deadline) {
       final Positions now = positions(admin, names);
-      final long left = now.remaining(inputEnds(admin, names)).total();
-      if (left > 0 || !now.equals(last)) {
+      if (now.remaining(inputTargets).total() > 0 || !now.equals(last)) {
         last = now;
         quietSince = System.nanoTime();
       } else if (System.nanoTime() - quietSince >= QUIET.toNanos()) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(names.applicationId() + " did not settle within " + timeout + "; " + left + " records left");
+        return true;
       }
       Thread.sleep(POLL_MS);
     }
+    return false;
   }
 
   /** Where the processor's group has committed, and where its internal topics end. */

@@ -9,9 +9,9 @@ import wxfunnel.topics.Ledger;
 
 /**
  * The person step's watermark of its upstream: the {@link InputClocks} it hears from the clocks
- * its records carry, and the smallest of them. Every change it sends the funnel rows is stamped
- * with it, and when it moves without one, a tick tells them (the ledger keeps the watermark last
- * told, so a restart with nothing new to read writes nothing).
+ * its records carry, and the smallest of them. When it moves, a tick tells the funnel rows, after
+ * the changes made before it (the ledger keeps the watermark last told, so a settled processor
+ * restarted with nothing new to read writes nothing).
  */
 final class UpstreamWatermark {
 

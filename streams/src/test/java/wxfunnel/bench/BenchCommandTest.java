@@ -34,7 +34,8 @@ class BenchCommandTest {
   @Test
   void measuresBothAppsOnExactlyThePreloadedInputs() throws Exception {
     final Path json = dir.resolve("bench.json");
-    final CliRun run = CliRun.of("bench", "--events", String.valueOf(EVENTS), "--partitions", "2", "--runs", "2", "--latency-duration", "5s",
+    final CliRun run = CliRun.of("bench", "--events", String.valueOf(EVENTS), "--partitions", "2", "--runs", "2", "--live-hold", "4s", "--live-steps", "2",
+        "--latency-duration", "5s",
         "--data-dir", dir.resolve("data").toString(), "--json", json.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
 
@@ -44,6 +45,7 @@ class BenchCommandTest {
         .isEqualTo(inputs);
     final long events = inputs.values().stream().mapToLong(Long::longValue).sum();
     assertThat(result.get("events").asLong()).isEqualTo(events);
+    assertThat(result.get("commitIntervalMs").asLong()).isEqualTo(200);
     for (final String phase : new String[] {"passThrough", "pipeline"}) {
       final JsonNode runs = result.get(phase).get("runs");
       assertThat(runs).as(phase).hasSize(2);
@@ -79,8 +81,26 @@ class BenchCommandTest {
     assertThat(byTopic.get(new Names(Ecosystem.WEIXIN, "bench-2").repartition(Names.BY_PERSON))).isPositive();
     assertThat(result.get("ratio").asDouble()).isEqualTo(
         result.get("pipeline").get("medianEventsPerSecond").asDouble() / result.get("passThrough").get("medianEventsPerSecond").asDouble());
+    // The live rate: steps from half of (b)'s median up by 25%, each held but perhaps the last, which ends them.
+    final JsonNode steps = result.get("live").get("steps");
+    assertThat(steps.size()).isBetween(1, 2);
+    double held = 0;
+    for (int i = 0; i < steps.size(); i++) {
+      final JsonNode step = steps.get(i);
+      assertThat(step.get("rate").asDouble()).isEqualTo(result.get("pipeline").get("medianEventsPerSecond").asDouble() / 2
+          * Math.pow(1.25, i));
+      assertThat(step.get("sent").asLong()).isPositive();
+      // Held: sent within a second of its 4 s, and at most 5 s of its rate left in every lag sample of its second half.
+      assertThat(step.get("held").asBoolean()).as("step %d of %s", i, steps).isEqualTo(step.get("seconds").asDouble() <= 5
+          && step.get("samples").asInt() > 0 && step.get("maxLag").asLong() <= step.get("rate").asDouble() * 5);
+      assertThat(step.get("held").asBoolean() || i == steps.size() - 1).isTrue();
+      held = step.get("held").asBoolean() ? step.get("rate").asDouble() : held;
+    }
+    assertThat(result.get("live").get("heldRate").asDouble()).isEqualTo(held);
+    assertThat(result.get("liveRatio").asDouble()).isEqualTo(held / result.get("passThrough").get("medianEventsPerSecond").asDouble());
     final JsonNode latency = result.get("latency");
-    assertThat(latency.get("rate").asDouble()).isEqualTo(result.get("pipeline").get("runs").get(1).get("eventsPerSecond").asDouble() / 2);
+    assertThat(latency.get("rate").asDouble()).isEqualTo(
+        (held > 0 ? held : result.get("pipeline").get("medianEventsPerSecond").asDouble()) / 2);
     assertThat(latency.get("payments").asInt()).isPositive();
     assertThat(latency.get("p50Ms").asLong()).isPositive().isLessThanOrEqualTo(latency.get("p99Ms").asLong());
     assertThat(latency.get("p99Ms").asLong()).isLessThanOrEqualTo(latency.get("maxMs").asLong());
@@ -89,7 +109,7 @@ class BenchCommandTest {
     assertThat(latency.get("rowP50Ms").asLong()).isPositive().isLessThanOrEqualTo(latency.get("rowP99Ms").asLong());
     assertThat(latency.get("rowP99Ms").asLong()).isLessThanOrEqualTo(latency.get("rowMaxMs").asLong());
     assertThat(run.out()).contains("(a) pass-through, exactly once", "(b) walled pipeline, exactly once", "b/a (medians)",
-        "writes per input event", "written to " + json);
+        "writes per input event", "(c) highest live rate held", "written to " + json);
   }
 
   /** Records the generator sends to each ecosystem's inputs (its catalog is not an input). */

@@ -109,6 +109,7 @@ class ScaleOutTest {
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
             .until(() -> ECOSYSTEMS.stream().allMatch(eco -> lag(admin, eco) == 0));
         for (final Ecosystem eco : ECOSYSTEMS) {
+          ProcessorLag.awaitSettled(admin, eco, Duration.ofMinutes(1));
           assertThat(group(admin, eco).members()).as(eco + " members").hasSize(1);
           final ProcessorOutputs actual = ProcessorOutputs.read(cluster.clientConfig(), registry.url(), new Names(eco));
           assertThat(actual).as(() -> eco + "\n" + actual.differencesFrom(expected.get(eco))).isEqualTo(expected.get(eco));

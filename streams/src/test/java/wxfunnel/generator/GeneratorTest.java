@@ -51,6 +51,23 @@ class GeneratorTest {
   }
 
   @Test
+  void thousandsOfPersonsASecondArriveAtThatRate() {
+    // 2,000 arrivals a second, each with a first read or scan when they arrive: 20,000 in 10 s.
+    final Instant start = Instant.parse("2026-11-20T12:00:00Z");
+    final long end = start.plusSeconds(10).toEpochMilli();
+    final Generator generator = new Generator(Generator.Settings.of(3, Long.MAX_VALUE).withPersonsPerSecond(2_000)
+        .withoutDailyRhythm().withStart(start));
+    long firstTouches = 0;
+    // Past the longest delay but the late ones' (0.5%), so every other first touch of the 10 s is delivered.
+    for (Generated record = generator.next(); record.deliverAt() <= end + Duration.ofMinutes(5).toMillis();
+        record = generator.next()) {
+      final boolean touch = EcoTopic.READS.isTopic(record.topic()) || EcoTopic.SCANS.isTopic(record.topic());
+      firstTouches += touch && record.eventTime() < end ? 1 : 0;
+    }
+    assertThat(firstTouches).isCloseTo(20_000, within(600L));
+  }
+
+  @Test
   void theMixHasTheStatedShares() {
     // About two simulated days, so the daily rhythm shows.
     final List<Generated> records = new Generator(Generator.Settings.of(42, 60_000).withPersonsPerSecond(0.12)).toList();
