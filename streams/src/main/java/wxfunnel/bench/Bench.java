@@ -133,7 +133,7 @@ public final class Bench {
         final Runs b = Runs.of(pipeline);
         final LiveRate.Result live = LiveRate.find(client(local), registry, admin, last, b.medianEventsPerSecond() / 2,
             options.liveHold(), options.liveSteps(), options.seed() + 2, progress);
-        final double rate = (live.heldRate() > 0 ? live.heldRate() : b.medianEventsPerSecond()) / 2;
+        final double rate = (live.heldAsked() > 0 ? live.heldAsked() : b.medianEventsPerSecond()) / 2;
         progress.printf("(d) latency: live traffic at %,.0f events/s for %d s%n", rate, options.latency().toSeconds());
         final LatencyProbe.Latency latency;
         final Phase latencyPhase;
@@ -325,14 +325,14 @@ public final class Bench {
     out.printf("%-34s %12.2f%n", "b/a (medians)", r.ratio());
     out.printf("(b) writes per input event (records and commit markers): %s%n", r.pipelineWritesPerEvent());
     r.pipelineWritesByTopic().forEach((topic, writes) -> out.printf("    %-66s %6.3f%n", topic, (double) writes / r.events()));
-    r.live().steps().forEach(step -> out.printf("(c) live %,.0f events/s: %,d sent in %.1f s, largest of %d lag samples over the"
-        + " second half %,d: %s%n", step.rate(), step.sent(), step.seconds(), step.samples(), step.maxLag(),
-        step.held() ? "held" : "not held"));
+    r.live().steps().forEach(step -> out.printf("(c) live %,.0f events/s asked: %,d sent in %.1f s (%,.0f/s), largest of %d lag"
+        + " samples over the second half %,d: %s%n", step.rate(), step.sent(), step.seconds(), step.sentPerSecond(), step.samples(),
+        step.maxLag(), step.held() ? "held" : "not held"));
     out.printf("(c) highest live rate held %,.0f events/s; / a (median) %.2f%n", r.live().heldRate(), r.liveRatio());
     final LatencyProbe.Latency l = r.latency();
-    out.printf("(d) latency at %,.0f events/s (half of the live rate held, else of b's median): p50 %,d ms, p99 %,d ms, max %,d ms over %,d payments;"
-        + " peak heap %,d MiB, RSS %,d MiB%n", l.rate(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.payments(),
-        r.latencyPhase().peakHeapMib(), r.latencyPhase().peakRssMib());
+    out.printf("(d) latency at %,.0f events/s asked (half of the live rate held, else of b's median), %,.0f sent: p50 %,d ms,"
+        + " p99 %,d ms, max %,d ms over %,d payments; peak heap %,d MiB, RSS %,d MiB%n", l.rate(), l.sentPerSecond(),
+        l.p50Ms(), l.p99Ms(), l.maxMs(), l.payments(), r.latencyPhase().peakHeapMib(), r.latencyPhase().peakRssMib());
     out.printf("(d) funnel rows: p50 %,d ms, p99 %,d ms, max %,d ms over %,d probe scans%n", l.rowP50Ms(), l.rowP99Ms(), l.rowMaxMs(),
         l.probes());
   }

@@ -35,8 +35,11 @@ import wxfunnel.topology.Input.Common;
  */
 final class LatencyProbe {
 
-  /** Percentiles of the payments whose conversion, and of the probes whose funnel row, came out while the probe listened. */
-  record Latency(double rate, int payments, long p50Ms, long p99Ms, long maxMs, int probes, long rowP50Ms, long rowP99Ms,
+  /**
+   * The rate asked of the traffic and the rate it was sent at; percentiles of the payments whose
+   * conversion, and of the probes whose funnel row, came out while the probe listened.
+   */
+  record Latency(double rate, double sentPerSecond, int payments, long p50Ms, long p99Ms, long maxMs, int probes, long rowP50Ms, long rowP99Ms,
       long rowMaxMs) {}
 
   private static final String PROBE = "bench-probe-";
@@ -55,11 +58,12 @@ final class LatencyProbe {
     final Collector collector = new Collector(outputs(kafka, pipeline), funnels, sentAt, probeSentAt);
     final Thread collecting = new Thread(collector, "wxfunnel-bench-latency");
     collecting.start();
+    final long sent;
     try (TrafficSender sender = new TrafficSender(kafka, registry)) {
       final LiveTraffic traffic = new LiveTraffic(rate, seed);
       final long start = System.currentTimeMillis();
       final long probes = duration.toMillis() / PROBE_EVERY.toMillis();
-      traffic.send(sender, duration, record -> {
+      sent = traffic.send(sender, duration, record -> {
         sendProbes(sender, probeSentAt, Math.min(probes, 1 + (System.currentTimeMillis() - start) / PROBE_EVERY.toMillis()));
         // A copy spoofed as the other ecosystem's goes to the DLQ: its conversion is the genuine one's.
         if (record.value() instanceof Payment payment && record.topic().equals(EcoTopic.PAYMENTS.topic(payment.getEcosystem()))) {
@@ -75,7 +79,7 @@ final class LatencyProbe {
     }
     final List<Long> conversions = sorted(collector.latencies, "conversion");
     final List<Long> rows = sorted(collector.rowLatencies, "probe's funnel row");
-    return new Latency(rate, conversions.size(), percentile(conversions, 0.50), percentile(conversions, 0.99), max(conversions),
+    return new Latency(rate, sent / (double) duration.toSeconds(), conversions.size(), percentile(conversions, 0.50), percentile(conversions, 0.99), max(conversions),
         rows.size(), percentile(rows, 0.50), percentile(rows, 0.99), max(rows));
   }
 

@@ -14,10 +14,10 @@ import wxfunnel.topics.Names;
 /**
  * The highest rate running processors hold with live traffic: {@link LiveTraffic} at a fixed rate
  * in real event time (so sweeps, tombstones and final rows happen as in production), for a hold
- * each step, starting at a given rate and up by {@link #STEP} after each step held, until one is
- * not. A step is held when the lag (records left: inputs and everything repartitioned, sampled
- * every second) stays under {@link #BOUND} times its rate over the hold's second half: the
- * processors keep up, commits included, once they have taken the step.
+ * each step, searching for the highest rate held (see {@link #find}). A step is held when the lag
+ * (records left: inputs and everything repartitioned, sampled every second) stays under
+ * {@link #BOUND} times the rate it sent at over the hold's second half: the processors keep up,
+ * commits included, once they have taken the step.
  */
 final class LiveRate {
 
@@ -28,37 +28,66 @@ final class LiveRate {
   private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(10);
 
   /**
-   * One step: its rate, what it sent and in how long (more than {@link #LATE_BY} over the hold:
-   * this JVM could not send at that rate, which is not held), the lag samples over its second half
-   * and the largest, and whether it held.
+   * One step: the rate asked of the generator, what it sent and in how long (more than
+   * {@link #LATE_BY} over the hold: this JVM could not send at that rate, which is not held), the
+   * lag samples over its second half and the largest, and whether it held.
    */
-  record Step(double rate, long sent, double seconds, int samples, long maxLag, boolean held) {}
+  record Step(double rate, long sent, double seconds, int samples, long maxLag, boolean held) {
 
-  /** Every step, in order, and the highest rate held (0 when none was). */
-  record Result(List<Step> steps, double heldRate) {}
+    /** The rate it sent at. */
+    double sentPerSecond() {
+      return sent / seconds;
+    }
+  }
+
+  /**
+   * Every step, in order; the highest rate held, as sent (0 when none was), and the rate asked of
+   * the generator for it.
+   */
+  record Result(List<Step> steps, double heldRate, double heldAsked) {}
 
   private LiveRate() {}
 
+  /**
+   * Steps from {@code start}: up by {@link #STEP} after a step held, as long as that stays below
+   * the lowest rate not held; halved after a step not held while none has held yet; done after a
+   * step not held once one has, or after {@code steps}. After a step not held, the backlog drains
+   * before the next.
+   */
   static Result find(final Map<String, Object> kafka, final SchemaRegistry registry, final Admin admin, final List<Names> pipeline,
       final double start, final Duration hold, final int steps, final long seed, final PrintStream progress) throws Exception {
     final List<Step> taken = new ArrayList<>();
-    double held = 0;
+    Step best = null;
+    double rate = start;
+    double lowestNotHeld = Double.POSITIVE_INFINITY;
     try (TrafficSender sender = new TrafficSender(kafka, registry)) {
-      for (int i = 0; i < steps; i++) {
-        final Step step = step(sender, admin, pipeline, start * Math.pow(STEP, i), hold, seed + i);
-        progress.printf("(c) live: %,.0f events/s for %d s (%,d sent in %.1f s): largest lag over the second half %,d, %s%n",
-            step.rate(), hold.toSeconds(), step.sent(), step.seconds(), step.maxLag(), step.held() ? "held" : "not held");
+      for (int i = 0; i < steps && rate < lowestNotHeld; i++) {
+        final Step step = step(sender, admin, pipeline, rate, hold, seed + i);
+        progress.printf("(c) live: %,.0f events/s asked for %d s (%,d sent in %.1f s, %,.0f/s): largest lag over the second half"
+            + " %,d, %s%n", rate, hold.toSeconds(), step.sent(), step.seconds(), step.sentPerSecond(), step.maxLag(),
+            step.held() ? "held" : "not held");
         taken.add(step);
-        if (!step.held()) {
-          break;
+        if (step.held()) {
+          best = step;
+          rate *= STEP;
+        } else {
+          lowestNotHeld = rate;
+          drain(admin, pipeline);
+          if (best != null) {
+            break;
+          }
+          rate /= 2;
         }
-        held = step.rate();
       }
     }
+    drain(admin, pipeline);
+    return best == null ? new Result(taken, 0, 0) : new Result(taken, best.sentPerSecond(), best.rate());
+  }
+
+  private static void drain(final Admin admin, final List<Names> pipeline) throws Exception {
     for (final Names names : pipeline) {
       ProcessorLag.awaitSettled(admin, names, DRAIN_TIMEOUT);
     }
-    return new Result(taken, held);
   }
 
   private static Step step(final TrafficSender sender, final Admin admin, final List<Names> pipeline, final double rate,
@@ -76,7 +105,8 @@ final class LiveRate {
     final double seconds = (System.nanoTime() - began) / 1e9;
     final boolean onTime = seconds * 1000 <= hold.plus(LATE_BY).toMillis();
     final long maxLag = lag.max();
-    return new Step(rate, sent, seconds, lag.samples(), maxLag, onTime && lag.samples() > 0 && maxLag <= rate * BOUND.toSeconds());
+    return new Step(rate, sent, seconds, lag.samples(), maxLag,
+        onTime && lag.samples() > 0 && maxLag <= sent / seconds * BOUND.toSeconds());
   }
 
   /** Samples the lag every second on a thread of its own, keeping the largest from {@code from} (nano time) on. */

@@ -81,26 +81,33 @@ class BenchCommandTest {
     assertThat(byTopic.get(new Names(Ecosystem.WEIXIN, "bench-2").repartition(Names.BY_PERSON))).isPositive();
     assertThat(result.get("ratio").asDouble()).isEqualTo(
         result.get("pipeline").get("medianEventsPerSecond").asDouble() / result.get("passThrough").get("medianEventsPerSecond").asDouble());
-    // The live rate: steps from half of (b)'s median up by 25%, each held but perhaps the last, which ends them.
+    // The live rate: from half of (b)'s median, up by 25% after a step held, halved after one not held while none has.
     final JsonNode steps = result.get("live").get("steps");
     assertThat(steps.size()).isBetween(1, 2);
     double held = 0;
+    double asked = 0;
     for (int i = 0; i < steps.size(); i++) {
       final JsonNode step = steps.get(i);
-      assertThat(step.get("rate").asDouble()).isEqualTo(result.get("pipeline").get("medianEventsPerSecond").asDouble() / 2
-          * Math.pow(1.25, i));
-      assertThat(step.get("sent").asLong()).isPositive();
-      // Held: sent within a second of its 4 s, and at most 5 s of its rate left in every lag sample of its second half.
+      final double rate = i == 0 ? result.get("pipeline").get("medianEventsPerSecond").asDouble() / 2
+          : steps.get(i - 1).get("rate").asDouble() * (steps.get(i - 1).get("held").asBoolean() ? 1.25 : 0.5);
+      assertThat(step.get("rate").asDouble()).isEqualTo(rate);
+      final double sentPerSecond = step.get("sent").asLong() / step.get("seconds").asDouble();
+      assertThat(sentPerSecond).isPositive();
+      // Held: sent within a second of its 4 s, and at most 5 s of what it sent left in every lag sample of its second half.
       assertThat(step.get("held").asBoolean()).as("step %d of %s", i, steps).isEqualTo(step.get("seconds").asDouble() <= 5
-          && step.get("samples").asInt() > 0 && step.get("maxLag").asLong() <= step.get("rate").asDouble() * 5);
-      assertThat(step.get("held").asBoolean() || i == steps.size() - 1).isTrue();
-      held = step.get("held").asBoolean() ? step.get("rate").asDouble() : held;
+          && step.get("samples").asInt() > 0 && step.get("maxLag").asLong() <= sentPerSecond * 5);
+      if (step.get("held").asBoolean()) {
+        held = sentPerSecond;
+        asked = rate;
+      }
     }
     assertThat(result.get("live").get("heldRate").asDouble()).isEqualTo(held);
+    assertThat(result.get("live").get("heldAsked").asDouble()).isEqualTo(asked);
     assertThat(result.get("liveRatio").asDouble()).isEqualTo(held / result.get("passThrough").get("medianEventsPerSecond").asDouble());
     final JsonNode latency = result.get("latency");
     assertThat(latency.get("rate").asDouble()).isEqualTo(
-        (held > 0 ? held : result.get("pipeline").get("medianEventsPerSecond").asDouble()) / 2);
+        (held > 0 ? asked : result.get("pipeline").get("medianEventsPerSecond").asDouble()) / 2);
+    assertThat(latency.get("sentPerSecond").asDouble()).isPositive();
     assertThat(latency.get("payments").asInt()).isPositive();
     assertThat(latency.get("p50Ms").asLong()).isPositive().isLessThanOrEqualTo(latency.get("p99Ms").asLong());
     assertThat(latency.get("p99Ms").asLong()).isLessThanOrEqualTo(latency.get("maxMs").asLong());
