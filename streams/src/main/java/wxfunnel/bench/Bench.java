@@ -58,14 +58,14 @@ public final class Bench {
    * @param threads stream threads per Streams app
    * @param instances Streams apps per ecosystem, each with its own state directory
    * @param commitInterval the commit interval of both apps
-   * @param runs runs of each phase after a warm-up run of (a), alternating which goes first, the last with (a)
+   * @param runs runs of each phase after a warm-up run of (a), alternating which goes first, the last ending with (b)
    * @param liveHold how long each step of the live rate holds its rate
    * @param liveSteps at most so many steps of the live rate (0: none, and the latency is at half of (b)'s rate)
    * @param latency how long live traffic plays for the latency phase
    */
   public record Options(long events, int partitions, int threads, int instances, Duration commitInterval, int runs,
-      Duration liveHold, int liveSteps,
-      Duration latency, long seed, Path dataDir, Path json, PrintStream out, PrintStream progress) {}
+      Duration liveHold, int liveSteps, Duration latency, long seed, Path dataDir, Path json, PrintStream out,
+      PrintStream progress) {}
 
   /** One run of a phase: its sustained rate and this JVM's peaks while it ran. */
   public record Phase(long events, double seconds, double eventsPerSecond, long peakHeapMib, long peakRssMib) {}
@@ -83,7 +83,8 @@ public final class Bench {
 
   /** Everything measured, as written to JSON; the writes, persons and latency are of the last pipeline run. */
   public record Result(String at, long events, Map<String, Long> inputsByEcosystem, int partitions, int threads,
-      int instances, long commitIntervalMs, int cores, long maxHeapMib, Runs passThrough, Runs pipeline, long personsInState,
+      int instances, long commitIntervalMs, int cores, long maxHeapMib, Runs passThrough, Runs pipeline,
+      long personsInState,
       Map<String, Long> pipelineWritesByTopic, Map<String, Double> pipelineWritesPerEvent, double ratio,
       LiveRate.Result live, double liveRatio, LatencyProbe.Latency latency, Phase latencyPhase) {}
 
@@ -143,8 +144,8 @@ public final class Bench {
         }
         final Result result = new Result(Instant.now().toString(), events, inputs, options.partitions(), options.threads(),
             options.instances(), options.commitInterval().toMillis(), Runtime.getRuntime().availableProcessors(),
-            Runtime.getRuntime().maxMemory() >> 20, a, b, persons, byTopic, perEventByKind(byTopic, last, events), b.medianEventsPerSecond() / a.medianEventsPerSecond(),
-            live, live.heldRate() / a.medianEventsPerSecond(), latency, latencyPhase);
+            Runtime.getRuntime().maxMemory() >> 20, a, b, persons, byTopic, perEventByKind(byTopic, last, events),
+            b.medianEventsPerSecond() / a.medianEventsPerSecond(), live, live.heldRate() / a.medianEventsPerSecond(), latency, latencyPhase);
         print(result, options.out());
         if (options.json() != null) {
           new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), result);
@@ -176,9 +177,7 @@ public final class Bench {
           started.stream().map(FunnelProcessor::streams).toList(), pipelineNames(run), events, PHASE_TIMEOUT, options.progress());
       options.progress().printf("(b) pipeline, run %d: %,.0f events/s%n", run, measured.eventsPerSecond());
       // Not in the time measured: what they still had to tell their funnel rows, so the writes counted are all of them.
-      for (final Names names : pipelineNames(run)) {
-        ProcessorLag.awaitSettled(admin, names, PHASE_TIMEOUT);
-      }
+      ProcessorLag.awaitSettled(admin, pipelineNames(run), PHASE_TIMEOUT);
       return phase(measured, peaks);
     }
   }

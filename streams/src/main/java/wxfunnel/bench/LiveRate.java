@@ -72,7 +72,7 @@ final class LiveRate {
           rate *= STEP;
         } else {
           lowestNotHeld = rate;
-          drain(admin, pipeline);
+          ProcessorLag.awaitSettled(admin, pipeline, DRAIN_TIMEOUT);
           if (best != null) {
             break;
           }
@@ -80,14 +80,8 @@ final class LiveRate {
         }
       }
     }
-    drain(admin, pipeline);
+    ProcessorLag.awaitSettled(admin, pipeline, DRAIN_TIMEOUT);
     return best == null ? new Result(taken, 0, 0) : new Result(taken, best.sentPerSecond(), best.rate());
-  }
-
-  private static void drain(final Admin admin, final List<Names> pipeline) throws Exception {
-    for (final Names names : pipeline) {
-      ProcessorLag.awaitSettled(admin, names, DRAIN_TIMEOUT);
-    }
   }
 
   private static Step step(final TrafficSender sender, final Admin admin, final List<Names> pipeline, final double rate,

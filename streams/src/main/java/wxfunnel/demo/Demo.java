@@ -12,6 +12,7 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -165,9 +166,7 @@ public final class Demo {
   /** Waits until both processors have settled, and the view has read everything they committed. */
   private static void drain(final Admin admin, final OutputView view) throws Exception {
     final Instant deadline = Instant.now().plus(DRAIN_TIMEOUT);
-    for (final Ecosystem ecosystem : Ecosystem.values()) {
-      ProcessorLag.awaitSettled(admin, new Names(ecosystem), Duration.between(Instant.now(), deadline));
-    }
+    ProcessorLag.awaitSettled(admin, Arrays.stream(Ecosystem.values()).map(Names::new).toList(), DRAIN_TIMEOUT);
     while (!view.caughtUp()) {
       if (Instant.now().isAfter(deadline)) {
         throw new IllegalStateException("the processors did not catch up within " + DRAIN_TIMEOUT);

@@ -68,6 +68,13 @@ public final class ProcessorLag {
     awaitSettled(admin, new Names(ecosystem), timeout);
   }
 
+  /** {@link #awaitSettled(Admin, Names, Duration)} for each of {@code processors}, in turn. */
+  public static void awaitSettled(final Admin admin, final List<Names> processors, final Duration timeout) throws Exception {
+    for (final Names names : processors) {
+      awaitSettled(admin, names, timeout);
+    }
+  }
+
   /** Waits until the processor has settled on its inputs as they end now; fails if it has not within {@code timeout}. */
   public static void awaitSettled(final Admin admin, final Names names, final Duration timeout) throws Exception {
     if (!settles(admin, names, inputEnds(admin, names), timeout)) {
