@@ -43,8 +43,10 @@ import wxfunnel.topology.FunnelConfig;
  * A local broker and registry run as a child process (as a broker would run beside a processor);
  * generated events of both ecosystems are preloaded; then, in this JVM and on the same inputs, (a)
  * a pass-through Streams app and (b) both ecosystems' processors work through the backlog, exactly
- * once; (c) live traffic, stepped up, finds the highest rate they hold; and (d) live traffic at
- * half that rate gives the event-to-output latency.
+ * once. That is done twice, each time on a fresh broker: with the inputs keyed by person (their
+ * touches take the fast path), then keyed by each app's openid, as the platforms' callbacks have
+ * them. On the latter, (c) live traffic, stepped up, finds the highest rate the processors hold;
+ * and (d) live traffic at half that rate gives the event-to-output latency.
  */
 public final class Bench {
 
@@ -81,80 +83,134 @@ public final class Bench {
     }
   }
 
-  /** Everything measured, as written to JSON; the writes, persons and latency are of the last pipeline run. */
-  public record Result(String at, long events, Map<String, Long> inputsByEcosystem, int partitions, int threads,
-      int instances, long commitIntervalMs, int cores, long maxHeapMib, Runs passThrough, Runs pipeline,
-      long personsInState,
-      Map<String, Long> pipelineWritesByTopic, Map<String, Double> pipelineWritesPerEvent, double ratio,
-      LiveRate.Result live, double liveRatio, LatencyProbe.Latency latency, Phase latencyPhase) {}
+  /** The runs of (a) and (b) on inputs keyed one way; the persons in state and the writes are of the last run of (b). */
+  public record Backlog(String keyBy, Map<String, Long> inputsByEcosystem, Runs passThrough, Runs pipeline, double ratio,
+      long personsInState, Map<String, Long> pipelineWritesByTopic, Map<String, Double> pipelineWritesPerEvent) {}
+
+  /** Everything measured, as written to JSON; the live rate and latency are of the inputs keyed by app openid. */
+  public record Result(String at, long events, int partitions, int threads, int instances, long commitIntervalMs, int cores,
+      long maxHeapMib, Backlog byPerson, Backlog byAppOpenid, LiveRate.Result live, double liveRatio,
+      LatencyProbe.Latency latency, Phase latencyPhase) {}
 
   private Bench() {}
 
   public static Result run(final Options options) throws Exception {
-    Files.createDirectories(options.dataDir());
+    final List<FunnelProcessor> processors = new ArrayList<>();
+    final Backlog byPerson;
+    // The processors stop before their broker.
+    try (Local local = Local.start(options, Generator.KeyBy.PERSON)) {
+      try {
+        byPerson = local.backlog(processors);
+      } finally {
+        closeAll(processors);
+      }
+    }
+    try (Local local = Local.start(options, Generator.KeyBy.APP_OPENID)) {
+      try {
+        return measureLive(local, byPerson, local.backlog(processors));
+      } finally {
+        closeAll(processors);
+      }
+    }
+  }
+
+  /** (c) and (d), on the processors of the last run of (b), left running. */
+  private static Result measureLive(final Local local, final Backlog byPerson, final Backlog byAppOpenid) throws Exception {
+    final Options options = local.options();
     final PrintStream progress = options.progress();
-    progress.println("starting a local broker and registry under " + options.dataDir());
-    try (LocalProcess local = LocalProcess.start(options.dataDir().resolve("local"), 0, 0, options.dataDir().resolve("local.log"));
-        Admin admin = Admin.create(client(local))) {
-      final RegistryClient registry = new RegistryClient(local.registryUrl());
-      createTopics(local, options, admin);
-      preload(local, registry, options);
+    final double passThrough = byAppOpenid.passThrough().medianEventsPerSecond();
+    final double pipeline = byAppOpenid.pipeline().medianEventsPerSecond();
+    final List<Names> last = pipelineNames(options.runs());
+    final LiveRate.Result live = LiveRate.find(client(local.process()), local.registry(), local.admin(), last, pipeline / 2,
+        options.liveHold(), options.liveSteps(), options.seed() + 2, progress);
+    final double rate = (live.heldAsked() > 0 ? live.heldAsked() : pipeline) / 2;
+    progress.printf("(d) latency: live traffic at %,.0f events/s for %d s%n", rate, options.latency().toSeconds());
+    final LatencyProbe.Latency latency;
+    final Phase latencyPhase;
+    try (Peaks peaks = new Peaks()) {
+      latency = LatencyProbe.measure(client(local.process()), local.registry(), last, rate, options.latency(), options.seed() + 1);
+      latencyPhase = new Phase(0, options.latency().toSeconds(), rate, peaks.heapMib(), peaks.rssMib());
+    }
+    final Result result = new Result(Instant.now().toString(), events(byAppOpenid), options.partitions(), options.threads(),
+        options.instances(), options.commitInterval().toMillis(), Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20, byPerson, byAppOpenid, live, live.heldRate() / passThrough, latency, latencyPhase);
+    print(result, options.out());
+    if (options.json() != null) {
+      new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), result);
+      options.out().println("written to " + options.json());
+    }
+    return result;
+  }
+
+  private static void closeAll(final List<FunnelProcessor> processors) {
+    processors.forEach(FunnelProcessor::close);
+    processors.clear();
+  }
+
+  private static long events(final Backlog backlog) {
+    return backlog.inputsByEcosystem().values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** A local broker and registry of their own, with the inputs preloaded keyed one way. */
+  private record Local(Path dir, LocalProcess process, Admin admin, RegistryClient registry, Options options,
+      Generator.KeyBy keyBy) implements AutoCloseable {
+
+    static Local start(final Options options, final Generator.KeyBy keyBy) throws Exception {
+      final Path dir = options.dataDir().resolve("by-" + keyBy.flag());
+      options.progress().println("starting a local broker and registry under " + dir);
+      Files.createDirectories(dir);
+      final LocalProcess process = LocalProcess.start(dir.resolve("local"), 0, 0, dir.resolve("local.log"));
+      final Local local = new Local(dir, process, Admin.create(client(process)), new RegistryClient(process.registryUrl()),
+          options, keyBy);
+      try {
+        createTopics(process, options, local.admin());
+        preload(process, local.registry(), options, keyBy);
+        return local;
+      } catch (Exception | Error e) {
+        local.close();
+        throw e;
+      }
+    }
+
+    /**
+     * A warm-up run of (a), then the runs of (a) and (b), alternating which goes first and ending
+     * with (b), whose processors are left running in {@code processors}, caught up.
+     */
+    Backlog backlog(final List<FunnelProcessor> processors) throws Exception {
       final Map<String, Long> inputs = new TreeMap<>();
       for (final Ecosystem eco : Ecosystem.values()) {
         inputs.put(EcoTopic.prefix(eco), ProcessorLag.of(admin, PassThrough.names(eco, 1)));
       }
       final long events = inputs.values().stream().mapToLong(Long::longValue).sum();
-
+      options.progress().printf("inputs keyed by %s%n", keyBy.flag());
       // A warm-up, not reported: the first pass over the backlog in a fresh JVM and broker is slower.
-      passThrough(local, admin, events, options, 0);
+      passThrough(this, events, 0);
       final List<Phase> passThrough = new ArrayList<>();
       final List<Phase> pipeline = new ArrayList<>();
-      final List<FunnelProcessor> processors = new ArrayList<>();
-      try {
-        for (int run = 1; run <= options.runs(); run++) {
-          // The order alternates, ending with (b): the last run's processors stay, caught up, for (c).
-          final boolean passThroughFirst = (options.runs() - run) % 2 == 0;
-          processors.forEach(FunnelProcessor::close);
-          processors.clear();
-          if (passThroughFirst) {
-            passThrough.add(passThrough(local, admin, events, options, run));
-          }
-          pipeline.add(pipeline(local, admin, events, options, run, processors));
-          if (!passThroughFirst) {
-            processors.forEach(FunnelProcessor::close);
-            processors.clear();
-            passThrough.add(passThrough(local, admin, events, options, run));
-          }
+      for (int run = 1; run <= options.runs(); run++) {
+        final boolean passThroughFirst = (options.runs() - run) % 2 == 0;
+        closeAll(processors);
+        if (passThroughFirst) {
+          passThrough.add(passThrough(this, events, run));
         }
-        final List<Names> last = pipelineNames(options.runs());
-        final long persons = personsInState(local, registry, last);
-        final Map<String, Long> byTopic = writesByTopic(admin, last);
-
-        final Runs a = Runs.of(passThrough);
-        final Runs b = Runs.of(pipeline);
-        final LiveRate.Result live = LiveRate.find(client(local), registry, admin, last, b.medianEventsPerSecond() / 2,
-            options.liveHold(), options.liveSteps(), options.seed() + 2, progress);
-        final double rate = (live.heldAsked() > 0 ? live.heldAsked() : b.medianEventsPerSecond()) / 2;
-        progress.printf("(d) latency: live traffic at %,.0f events/s for %d s%n", rate, options.latency().toSeconds());
-        final LatencyProbe.Latency latency;
-        final Phase latencyPhase;
-        try (Peaks peaks = new Peaks()) {
-          latency = LatencyProbe.measure(client(local), registry, last, rate, options.latency(), options.seed() + 1);
-          latencyPhase = new Phase(0, options.latency().toSeconds(), rate, peaks.heapMib(), peaks.rssMib());
+        pipeline.add(pipeline(this, events, run, processors));
+        if (!passThroughFirst) {
+          closeAll(processors);
+          passThrough.add(passThrough(this, events, run));
         }
-        final Result result = new Result(Instant.now().toString(), events, inputs, options.partitions(), options.threads(),
-            options.instances(), options.commitInterval().toMillis(), Runtime.getRuntime().availableProcessors(),
-            Runtime.getRuntime().maxMemory() >> 20, a, b, persons, byTopic, perEventByKind(byTopic, last, events),
-            b.medianEventsPerSecond() / a.medianEventsPerSecond(), live, live.heldRate() / a.medianEventsPerSecond(), latency, latencyPhase);
-        print(result, options.out());
-        if (options.json() != null) {
-          new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(options.json().toFile(), result);
-          options.out().println("written to " + options.json());
-        }
-        return result;
-      } finally {
-        processors.forEach(FunnelProcessor::close);
       }
+      final List<Names> last = pipelineNames(options.runs());
+      final Map<String, Long> byTopic = writesByTopic(admin, last);
+      final Runs a = Runs.of(passThrough);
+      final Runs b = Runs.of(pipeline);
+      return new Backlog(keyBy.flag(), inputs, a, b, b.medianEventsPerSecond() / a.medianEventsPerSecond(),
+          personsInState(process, registry, last), byTopic, perEventByKind(byTopic, last, events));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      admin.close();
+      process.close();
     }
   }
 
@@ -164,13 +220,15 @@ public final class Bench {
   }
 
   /** Starts both ecosystems' processors into {@code started} (left running) and measures them through the backlog. */
-  private static Phase pipeline(final LocalProcess local, final Admin admin, final long events, final Options options,
-      final int run, final List<FunnelProcessor> started) throws Exception {
+  private static Phase pipeline(final Local local, final long events, final int run, final List<FunnelProcessor> started)
+      throws Exception {
+    final Options options = local.options();
+    final Admin admin = local.admin();
     try (Peaks peaks = new Peaks()) {
       for (final Names names : pipelineNames(run)) {
         for (int i = 0; i < options.instances(); i++) {
-          started.add(FunnelProcessor.start(names, FunnelConfig.defaults(names.ecosystem()), streams(local, options),
-              local.registryUrl(), options.dataDir().resolve("state-pipeline-" + run + "-" + i)));
+          started.add(FunnelProcessor.start(names, FunnelConfig.defaults(names.ecosystem()), streams(local.process(), options),
+              local.process().registryUrl(), local.dir().resolve("state-pipeline-" + run + "-" + i)));
         }
       }
       final Throughput.Measured measured = Throughput.measure("(b) pipeline, run " + run, admin,
@@ -192,15 +250,16 @@ public final class Bench {
     return persons;
   }
 
-  private static Phase passThrough(final LocalProcess local, final Admin admin, final long events, final Options options,
-      final int run) throws Exception {
+  private static Phase passThrough(final Local local, final long events, final int run) throws Exception {
+    final Options options = local.options();
+    final Admin admin = local.admin();
     final List<KafkaStreams> apps = new ArrayList<>();
     final List<Names> names = Arrays.stream(Ecosystem.values()).map(eco -> PassThrough.names(eco, run)).toList();
     try (Peaks peaks = new Peaks()) {
       for (final Names app : names) {
         for (int i = 0; i < options.instances(); i++) {
-          apps.add(PassThrough.start(app, streams(local, options),
-              options.dataDir().resolve("state-passthrough-" + run + "-" + i)));
+          apps.add(PassThrough.start(app, streams(local.process(), options),
+              local.dir().resolve("state-passthrough-" + run + "-" + i)));
         }
       }
       final String what = "(a) pass-through, " + (run == 0 ? "warm-up" : "run " + run);
@@ -295,9 +354,10 @@ public final class Bench {
         .withoutDailyRhythm().withStart(start);
   }
 
-  private static void preload(final LocalProcess local, final RegistryClient registry, final Options options) {
+  private static void preload(final LocalProcess local, final RegistryClient registry, final Options options,
+      final Generator.KeyBy keyBy) {
     final Generator generator = new Generator(preload(options.seed(), options.events(),
-        Instant.now().minus(SPAN).minus(Duration.ofHours(1))));
+        Instant.now().minus(SPAN).minus(Duration.ofHours(1))).withKeyBy(keyBy));
     final long began = System.nanoTime();
     long sent = 0;
     try (TrafficSender sender = new TrafficSender(client(local), registry)) {
@@ -315,15 +375,11 @@ public final class Bench {
 
   private static void print(final Result r, final PrintStream out) {
     out.printf("wxfunnel bench: %,d input events (%s), %d partitions, %d stream thread(s), %d instance(s) per ecosystem,"
-        + " commit interval %d ms, %d cores, max heap %,d MiB, %d runs of each phase%n", r.events(), r.inputsByEcosystem(),
-        r.partitions(), r.threads(), r.instances(), r.commitIntervalMs(), r.cores(), r.maxHeapMib(), r.pipeline().runs().size());
-    out.printf("%-34s %12s %17s %14s %13s%n", "phase", "median events/s", "min-max", "peak heap MiB", "peak RSS MiB");
-    row(out, "(a) pass-through, exactly once", r.passThrough());
-    row(out, "(b) walled pipeline, exactly once", r.pipeline());
-    out.printf("%-34s %,12d%n", "persons in state after (b)", r.personsInState());
-    out.printf("%-34s %12.2f%n", "b/a (medians)", r.ratio());
-    out.printf("(b) writes per input event (records and commit markers): %s%n", r.pipelineWritesPerEvent());
-    r.pipelineWritesByTopic().forEach((topic, writes) -> out.printf("    %-66s %6.3f%n", topic, (double) writes / r.events()));
+        + " commit interval %d ms, %d cores, max heap %,d MiB, %d runs of each phase%n", r.events(),
+        r.byAppOpenid().inputsByEcosystem(), r.partitions(), r.threads(), r.instances(), r.commitIntervalMs(), r.cores(),
+        r.maxHeapMib(), r.byAppOpenid().pipeline().runs().size());
+    print(r.byPerson(), r.events(), out);
+    print(r.byAppOpenid(), r.events(), out);
     r.live().steps().forEach(step -> out.printf("(c) live %,.0f events/s asked: %,d sent in %.1f s (%,.0f/s), largest of %d lag"
         + " samples over the second half %,d: %s%n", step.rate(), step.sent(), step.seconds(), step.sentPerSecond(), step.samples(),
         step.maxLag(), step.held() ? "held" : "not held"));
@@ -334,6 +390,17 @@ public final class Bench {
         l.p50Ms(), l.p99Ms(), l.maxMs(), l.payments(), r.latencyPhase().peakHeapMib(), r.latencyPhase().peakRssMib());
     out.printf("(d) funnel rows: p50 %,d ms, p99 %,d ms, max %,d ms over %,d probe scans%n", l.rowP50Ms(), l.rowP99Ms(), l.rowMaxMs(),
         l.probes());
+  }
+
+  private static void print(final Backlog backlog, final long events, final PrintStream out) {
+    out.printf("inputs keyed by %s%n", backlog.keyBy());
+    out.printf("%-34s %12s %17s %14s %13s%n", "phase", "median events/s", "min-max", "peak heap MiB", "peak RSS MiB");
+    row(out, "(a) pass-through, exactly once", backlog.passThrough());
+    row(out, "(b) walled pipeline, exactly once", backlog.pipeline());
+    out.printf("%-34s %,12d%n", "persons in state after (b)", backlog.personsInState());
+    out.printf("%-34s %12.2f%n", "b/a (medians)", backlog.ratio());
+    out.printf("(b) writes per input event (records and commit markers): %s%n", backlog.pipelineWritesPerEvent());
+    backlog.pipelineWritesByTopic().forEach((topic, writes) -> out.printf("    %-66s %6.3f%n", topic, (double) writes / events));
   }
 
   private static void row(final PrintStream out, final String name, final Runs runs) {

@@ -60,10 +60,10 @@ final class LatencyProbe {
     collecting.start();
     final long sent;
     try (TrafficSender sender = new TrafficSender(kafka, registry)) {
-      final LiveTraffic traffic = new LiveTraffic(rate, seed);
+      final LiveTraffic traffic = new LiveTraffic(rate, duration, seed);
       final long start = System.currentTimeMillis();
       final long probes = duration.toMillis() / PROBE_EVERY.toMillis();
-      sent = traffic.send(sender, duration, record -> {
+      sent = traffic.send(sender, record -> {
         sendProbes(sender, probeSentAt, Math.min(probes, 1 + (System.currentTimeMillis() - start) / PROBE_EVERY.toMillis()));
         // A copy spoofed as the other ecosystem's goes to the DLQ: its conversion is the genuine one's.
         if (record.value() instanceof Payment payment && record.topic().equals(EcoTopic.PAYMENTS.topic(payment.getEcosystem()))) {

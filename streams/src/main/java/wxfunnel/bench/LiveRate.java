@@ -86,12 +86,12 @@ final class LiveRate {
 
   private static Step step(final TrafficSender sender, final Admin admin, final List<Names> pipeline, final double rate,
       final Duration hold, final long seed) throws Exception {
-    final LiveTraffic traffic = new LiveTraffic(rate, seed);
+    final LiveTraffic traffic = new LiveTraffic(rate, hold, seed);
     final long began = System.nanoTime();
     final LagSampler lag = new LagSampler(admin, pipeline, began + hold.toNanos() / 2);
     final long sent;
     try {
-      sent = traffic.send(sender, hold, record -> {});
+      sent = traffic.send(sender, record -> {});
       sender.flush();
     } finally {
       lag.close();

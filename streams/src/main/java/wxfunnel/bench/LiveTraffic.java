@@ -24,23 +24,26 @@ final class LiveTraffic {
   private final long start;
   private Generated next;
 
-  /** Traffic at {@code rate} events per second, from now on. */
-  LiveTraffic(final double rate, final long seed) {
+  /**
+   * Traffic at {@code rate} events per second, from now on for {@code duration}: what would be due
+   * later (notifications retried for a day) is not made.
+   */
+  LiveTraffic(final double rate, final Duration duration, final long seed) {
     this.start = System.currentTimeMillis();
     this.generator = new Generator(Generator.Settings.of(seed, Long.MAX_VALUE)
         .withPersonsPerSecond(rate / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm()
-        .withStart(Instant.ofEpochMilli(start).minus(WARM_UP)));
+        .withStart(Instant.ofEpochMilli(start).minus(WARM_UP)).withEnd(Instant.ofEpochMilli(start).plus(duration)));
     this.next = generator.next();
     while (next.deliverAt() < start) {
       next = generator.next();
     }
   }
 
-  /** Sends {@code duration} of traffic, each record at its time, showing it to {@code before} first; returns how many. */
-  long send(final TrafficSender sender, final Duration duration, final Consumer<Generated> before) throws InterruptedException {
+  /** Sends the traffic, each record at its time, showing it to {@code before} first; returns how many. */
+  long send(final TrafficSender sender, final Consumer<Generated> before) throws InterruptedException {
     final long shift = System.currentTimeMillis() - start;
     long sent = 0;
-    for (; next.deliverAt() <= start + duration.toMillis(); next = generator.next()) {
+    for (; next != null; next = generator.hasNext() ? generator.next() : null) {
       final long wait = next.deliverAt() + shift - System.currentTimeMillis();
       if (wait > 0) {
         Thread.sleep(wait);

@@ -24,7 +24,7 @@ final class DemoCommand implements Callable<Integer> {
   FunnelOptions funnel;
 
   @Mixin
-  DisorderOptions disorder;
+  ProducerOptions producers;
 
   @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "Stop after this long and print a summary (default: until Ctrl-C).")
@@ -75,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try (LogFile logs = LogFile.redirect(Files.createDirectories(dir).resolve("demo.log"))) {
       Demo.run(new Demo.Options(duration, rate, seed, injectDropAt, prometheus ? LocalPrometheus.Settings.defaults() : null,
-          metricsPort, dir, backfill, summaryFile, System.out, funnel::config, disorder.disorder(), logs), stop);
+          metricsPort, dir, backfill, summaryFile, System.out, funnel::config, producers, logs), stop);
       return 0;
     } finally {
       finished.countDown();

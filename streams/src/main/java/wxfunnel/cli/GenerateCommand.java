@@ -51,7 +51,7 @@ final class GenerateCommand implements Callable<Integer> {
   boolean realtime;
 
   @Mixin
-  DisorderOptions disorder;
+  ProducerOptions producers;
 
   @Option(names = "--persons-per-second", paramLabel = "N", defaultValue = "2",
       description = "Arrivals per simulated second at the busiest hour (default: ${DEFAULT-VALUE}).")
@@ -89,7 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
   }
 
   private Generator.Settings settings() {
-    final Generator.Settings settings = Generator.Settings.of(seed, events).withEcosystems(ecosystems).withDisorder(disorder.disorder());
+    final Generator.Settings settings = producers.apply(Generator.Settings.of(seed, events).withEcosystems(ecosystems));
     if (!realtime) {
       return settings.withPersonsPerSecond(personsPerSecond).withStart(start == null ? todayInBeijing() : start);
     }

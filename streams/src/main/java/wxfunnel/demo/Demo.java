@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
@@ -50,12 +51,12 @@ public final class Demo {
    * @param backfill how much traffic from before the start to send at once, so the view fills quickly
    * @param summaryFile where to write the final summary as JSON; null for nowhere
    * @param semantics each ecosystem's lookback, windows and grace ({@code FunnelConfig::defaults} for DESIGN's)
-   * @param disorder what the simulated producers get wrong
+   * @param producers what the simulated producers do: how they key their records, what they get wrong
    * @param logs where the process's log lines go instead of the screen; null to leave them where they are
    */
   public record Options(Duration duration, double rate, long seed, Duration injectDropAt, LocalPrometheus.Settings prometheus,
       int metricsPort, Path dataDir, Duration backfill, Path summaryFile, PrintStream out,
-      Function<Ecosystem, FunnelConfig> semantics, Generator.Disorder disorder, LogFile logs) {}
+      Function<Ecosystem, FunnelConfig> semantics, UnaryOperator<Generator.Settings> producers, LogFile logs) {}
 
   private static final int PARTITIONS = 3;
   private static final Duration REFRESH = Duration.ofSeconds(2);
@@ -114,9 +115,9 @@ public final class Demo {
       out.println("injecting a conversion drop for weixin campaign " + Generator.Settings.DEFAULT_DROP_CAMPAIGN + " at "
           + LocalTime.ofInstant(dropAt, ZoneId.systemDefault()).truncatedTo(ChronoUnit.SECONDS));
     }
-    final Generator generator = new Generator(Generator.Settings.of(options.seed(), Long.MAX_VALUE)
+    final Generator generator = new Generator(options.producers().apply(Generator.Settings.of(options.seed(), Long.MAX_VALUE)
         .withPersonsPerSecond(options.rate() / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm()
-        .withStart(began.minus(options.backfill())).withDropAt(dropAt).withDisorder(options.disorder()));
+        .withStart(began.minus(options.backfill())).withDropAt(dropAt)));
     try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), registry);
         OutputView view = new OutputView(stack.kafka().clientConfig(), registry);
         Admin admin = Admin.create(stack.kafka().clientConfig())) {

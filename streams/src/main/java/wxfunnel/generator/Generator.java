@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -45,41 +46,52 @@ public final class Generator implements Iterator<Generated> {
    * @param dropAt from this simulated time on, the drop campaign converts far worse (null: never)
    * @param dailyRhythm whether arrivals follow the hour of the day in Beijing, or stay at the busiest hour's rate
    * @param disorder what producers get wrong beyond the platforms' own retries
+   * @param keyBy what the records are keyed by
+   * @param end records due after it are not made (null: none is left out); for traffic that stops
+   *     then, whose notification retries would otherwise be kept for a day
    */
   public record Settings(long seed, long records, Set<Ecosystem> ecosystems, double personsPerSecond, Instant start,
-      Instant dropAt, String dropCampaign, boolean dailyRhythm, Disorder disorder) {
+      Instant dropAt, String dropCampaign, boolean dailyRhythm, Disorder disorder, KeyBy keyBy, Instant end) {
 
     public static final Instant DEFAULT_START = Instant.parse("2026-11-11T00:00:00+08:00");
     public static final String DEFAULT_DROP_CAMPAIGN = "double11-2026";
 
     public static Settings of(final long seed, final long records) {
       return new Settings(seed, records, EnumSet.allOf(Ecosystem.class), 2.0, DEFAULT_START, null, DEFAULT_DROP_CAMPAIGN, true,
-          Disorder.NONE);
+          Disorder.NONE, KeyBy.APP_OPENID, null);
     }
 
     public Settings withDisorder(final Disorder value) {
-      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm, value);
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm, value, keyBy, end);
     }
 
     public Settings withStart(final Instant value) {
-      return new Settings(seed, records, ecosystems, personsPerSecond, value, dropAt, dropCampaign, dailyRhythm, disorder);
+      return new Settings(seed, records, ecosystems, personsPerSecond, value, dropAt, dropCampaign, dailyRhythm, disorder, keyBy, end);
     }
 
     public Settings withPersonsPerSecond(final double value) {
-      return new Settings(seed, records, ecosystems, value, start, dropAt, dropCampaign, dailyRhythm, disorder);
+      return new Settings(seed, records, ecosystems, value, start, dropAt, dropCampaign, dailyRhythm, disorder, keyBy, end);
     }
 
     public Settings withDropAt(final Instant value) {
-      return new Settings(seed, records, ecosystems, personsPerSecond, start, value, dropCampaign, dailyRhythm, disorder);
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, value, dropCampaign, dailyRhythm, disorder, keyBy, end);
     }
 
     public Settings withEcosystems(final Set<Ecosystem> value) {
-      return new Settings(seed, records, value, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm, disorder);
+      return new Settings(seed, records, value, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm, disorder, keyBy, end);
+    }
+
+    public Settings withKeyBy(final KeyBy value) {
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm, disorder, value, end);
+    }
+
+    public Settings withEnd(final Instant value) {
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, dailyRhythm, disorder, keyBy, value);
     }
 
     /** Arrivals at a steady rate, whatever the hour. */
     public Settings withoutDailyRhythm() {
-      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, false, disorder);
+      return new Settings(seed, records, ecosystems, personsPerSecond, start, dropAt, dropCampaign, false, disorder, keyBy, end);
     }
   }
 
@@ -94,6 +106,21 @@ public final class Generator implements Iterator<Generated> {
   public record Disorder(double ahead, double renotify, double unionidRace) {
 
     public static final Disorder NONE = new Disorder(0, 0, 0);
+  }
+
+  /**
+   * What a record's key is: the openid of the app that saw the event, as the platforms' own
+   * callbacks have it; or the person key the processor groups by (unionid, else app and openid),
+   * which lets a record the producer's default partitioner put on its person's partition skip the
+   * re-keying.
+   */
+  public enum KeyBy {
+    APP_OPENID, PERSON;
+
+    /** As a flag's value: {@code app-openid}, {@code person}. */
+    public String flag() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
   }
 
   private record Pending(Generated record, long sequence) {}
@@ -125,7 +152,14 @@ public final class Generator implements Iterator<Generated> {
 
   @Override
   public boolean hasNext() {
-    return emitted < settings.records();
+    if (emitted >= settings.records()) {
+      return false;
+    }
+    // Arrivals until the next record due is known: no later arrival makes one due before it.
+    while (!ended() && (pending.isEmpty() || pending.peek().record().deliverAt() > nextArrival)) {
+      arrive();
+    }
+    return !pending.isEmpty();
   }
 
   @Override
@@ -133,11 +167,13 @@ public final class Generator implements Iterator<Generated> {
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
-    while (pending.isEmpty() || pending.peek().record().deliverAt() > nextArrival) {
-      arrive();
-    }
     emitted++;
     return pending.poll().record();
+  }
+
+  /** Whether arrivals have passed the end: none comes after it. */
+  private boolean ended() {
+    return settings.end() != null && nextArrival > settings.end().toEpochMilli();
   }
 
   private void publishCatalog(final Market market) {
@@ -248,7 +284,7 @@ public final class Generator implements Iterator<Generated> {
   private void deliver(final EcoTopic topic, final Person person, final SpecificRecord event, final long eventTime,
       final long deliverAt) {
     final Ecosystem eco = person.market().ecosystem();
-    final String key = topic == EcoTopic.PAYMENTS ? person.miniProgramOpenid() : person.officialAccountOpenid();
+    final String key = key(topic, person);
     final double roll = random.nextDouble();
     if (roll < TrafficModel.MALFORMED) {
       schedule(new Generated(topic.topic(eco), key, null, garbage(), eventTime, deliverAt));
@@ -260,7 +296,21 @@ public final class Generator implements Iterator<Generated> {
     }
   }
 
+  private String key(final EcoTopic topic, final Person person) {
+    final Market market = person.market();
+    final boolean payment = topic == EcoTopic.PAYMENTS;
+    final String openid = payment ? person.miniProgramOpenid() : person.officialAccountOpenid();
+    if (settings.keyBy() == KeyBy.APP_OPENID) {
+      return openid;
+    }
+    return new Common(null, market.ecosystem(), payment ? market.miniProgram() : market.officialAccount(), openid, person.unionid(), null)
+        .personKey();
+  }
+
   private void schedule(final Generated record) {
+    if (settings.end() != null && record.deliverAt() > settings.end().toEpochMilli()) {
+      return;
+    }
     pending.add(new Pending(record, sequence++));
   }
 

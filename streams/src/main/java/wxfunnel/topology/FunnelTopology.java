@@ -98,11 +98,19 @@ public final class FunnelTopology {
         .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(Names.BY_PERSON_PAYMENTS))
             .withStreamPartitioner(Broadcast.of(event -> event.getKind() == EventKind.CLOCK)));
 
-    // Re-keyed by person, so one task sees all of a person's events, in event time.
-    final Map<String, KStream<String, Routed>> outcomes = accepted.get(names.of("accepted-others"))
+    // Re-keyed by person, so one task sees all of a person's events, in event time. A touch its
+    // producer keyed by person is already on its person's partition, which the person step reads
+    // in the same task: it goes straight there.
+    final Map<String, KStream<String, PersonEvent>> touches = accepted.get(names.of("accepted-others"))
+        .split(Named.as(names.of("touch-")))
+        .branch((person, event) -> PersonPartition.isHere(person, event, config.inputPartitions()), Branched.as("here"))
+        .defaultBranch(Branched.as("elsewhere"));
+    final Map<String, KStream<String, Routed>> outcomes = touches.get(names.of("touch-elsewhere"))
         .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(PersonEvent.class)).withName(names.of(Names.BY_PERSON))
+            .withNumberOfPartitions(config.inputPartitions())
             .withStreamPartitioner(Broadcast.of(event -> event.getKind() == EventKind.CLOCK)))
         .merge(payments, Named.as(names.of("merge-payments-by-person")))
+        .merge(touches.get(names.of("touch-here")), Named.as(names.of("merge-touches-here")))
         .process(() -> new PersonProcessor(config, names), Named.as(names.of("person")),
             names.of(Names.PERSONS), names.of(Names.PERSON_EXPIRY), names.of(Names.LEDGER), names.of(Names.FUNNEL_PENDING))
         .split(Named.as(names.of("person-")))

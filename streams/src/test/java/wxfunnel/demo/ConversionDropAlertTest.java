@@ -18,9 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wxfunnel.generator.Generator;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.Tools;
@@ -107,7 +107,7 @@ class ConversionDropAlertTest {
       final int port = Ports.free();
       final Demo.Options options = new Demo.Options(null, RATE, 21, dropAt,
           new LocalPrometheus.Settings(port, rules, Duration.ofSeconds(2)), Ports.free(), data, BACKFILL, null,
-          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, Generator.Disorder.NONE, null);
+          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, UnaryOperator.identity(), null);
       final AtomicBoolean stopping = new AtomicBoolean();
       return new DemoUnderPrometheus(port, stopping, CompletableFuture.supplyAsync(() -> {
         try {

@@ -20,11 +20,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wxfunnel.generator.Generator;
 import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
@@ -57,7 +57,7 @@ class DashboardsOnPrometheusTest {
     final AtomicBoolean stop = new AtomicBoolean();
     final Demo.Options options = new Demo.Options(Duration.ofMinutes(5), 400, 11, null,
         new LocalPrometheus.Settings(prometheusPort, Tools.repo().resolve("prometheus/rules"), Duration.ofSeconds(2)),
-        metricsPort, dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, Generator.Disorder.NONE, null);
+        metricsPort, dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, UnaryOperator.identity(), null);
     final CompletableFuture<Summary> demo = CompletableFuture.supplyAsync(() -> {
       try {
         return Demo.run(options, stop);

@@ -51,6 +51,54 @@ class GeneratorTest {
   }
 
   @Test
+  void keyedByPersonEachRecordCarriesItsPersonKeyAndNothingElseChanges() {
+    final List<Generated> byOpenid = new Generator(Generator.Settings.of(7, 5_000)).toList();
+    final List<Generated> byPerson = new Generator(Generator.Settings.of(7, 5_000).withKeyBy(Generator.KeyBy.PERSON)).toList();
+    int withUnionid = 0;
+    int withoutUnionid = 0;
+    for (int i = 0; i < byOpenid.size(); i++) {
+      final Generated openid = byOpenid.get(i);
+      final Generated person = byPerson.get(i);
+      assertThat(person.value()).isEqualTo(openid.value());
+      assertThat(person.deliverAt()).isEqualTo(openid.deliverAt());
+      if (EcoTopic.CONTENT.isTopic(openid.topic()) || openid.isMalformed()) {
+        continue;
+      }
+      // DESIGN: the person key is the unionid when present, else the app and the openid.
+      final Object unionid = openid.value().get(openid.value().getSchema().getField("unionid").pos());
+      final String app = openid.value().get(openid.value().getSchema().getField("app_id").pos()).toString();
+      assertThat(openid.key()).isEqualTo(openid.value().get(openid.value().getSchema().getField("openid").pos()).toString());
+      if (unionid != null) {
+        withUnionid++;
+        assertThat(person.key()).isEqualTo("u:" + unionid);
+      } else {
+        withoutUnionid++;
+        assertThat(person.key()).isEqualTo("o:" + app + ":" + openid.key());
+      }
+    }
+    assertThat(withUnionid).isGreaterThan(1_000);
+    assertThat(withoutUnionid).isGreaterThan(100);
+  }
+
+  @Test
+  void anEndLeavesOutWhatIsDueAfterItAndStops() {
+    final Instant start = Instant.parse("2026-11-20T12:00:00Z");
+    final Instant end = start.plus(Duration.ofMinutes(10));
+    final Generator.Settings settings = Generator.Settings.of(5, Long.MAX_VALUE).withPersonsPerSecond(20).withoutDailyRhythm()
+        .withStart(start);
+    final List<Generated> ended = new Generator(settings.withEnd(end)).toList();
+    final Generator unended = new Generator(settings);
+    for (final Generated record : ended) {
+      final Generated same = unended.next();
+      assertThat(record.deliverAt()).isEqualTo(same.deliverAt()).isLessThanOrEqualTo(end.toEpochMilli());
+      assertThat(record.value()).isEqualTo(same.value());
+    }
+    // 12,000 persons in 600 s, one to three records each within it; the next record of the unended traffic is due after the end.
+    assertThat(ended.size()).isBetween(12_000, 36_000);
+    assertThat(unended.next().deliverAt()).isGreaterThan(end.toEpochMilli());
+  }
+
+  @Test
   void thousandsOfPersonsASecondArriveAtThatRate() {
     // 2,000 arrivals a second, each with a first read or scan when they arrive: 20,000 in 10 s.
     final Instant start = Instant.parse("2026-11-20T12:00:00Z");

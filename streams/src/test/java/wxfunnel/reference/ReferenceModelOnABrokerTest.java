@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.events.ArticleRead;
@@ -27,10 +29,12 @@ import wxfunnel.events.QrScan;
 import wxfunnel.events.ReadSource;
 import wxfunnel.generator.Generated;
 import wxfunnel.generator.Generator;
+import wxfunnel.internal.EventKind;
 import wxfunnel.local.LocalStack;
 import wxfunnel.reference.ReferenceModel.InputRecord;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.registry.RegistryException;
+import wxfunnel.runtime.CommittedView;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.serde.AvroSerializer;
 import wxfunnel.testing.InputProducer;
@@ -39,6 +43,7 @@ import wxfunnel.testing.ProcessorOutputs;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.Names;
 import wxfunnel.topology.FunnelConfig;
+import wxfunnel.topology.Input;
 
 /**
  * Both processors on a real broker (6 partitions, read_committed) against the reference model, on
@@ -46,8 +51,10 @@ import wxfunnel.topology.FunnelConfig;
  * notifications retried under new ids, payments before and after their unionid, events stamped
  * ahead of their records, garbage and the other ecosystem's records, a bot past the cap on
  * touches, a partition quiet for most of the traffic whose first record is days late, and a
- * conversion window of two hours in WeChat. Every output key, dead letter and ledger count ends as
- * the model says, and a replay from the earliest offsets ends the same.
+ * conversion window of two hours in WeChat. WeChat's producers key by person, so its touches take
+ * the fast path to their person; Weixin's partition by openid, so its touches are re-keyed. Every
+ * output key, dead letter and ledger count ends as the model says, and a replay from the earliest
+ * offsets ends the same.
  */
 class ReferenceModelOnABrokerTest {
 
@@ -73,7 +80,7 @@ class ReferenceModelOnABrokerTest {
       // Two days ago, six hours before midnight UTC: WeChat's first cohort day ends early in the traffic.
       final Instant start = LocalDate.now(ZoneOffset.UTC).minusDays(2).atStartOfDay(ZoneOffset.UTC).toInstant().minus(Duration.ofHours(6));
       final Generator generator = new Generator(Generator.Settings.of(7, EVENTS).withStart(start).withPersonsPerSecond(0.8)
-          .withDisorder(new Generator.Disorder(0.01, 0.3, 0.05)));
+          .withDisorder(new Generator.Disorder(0.01, 0.3, 0.05)).withKeyBy(Generator.KeyBy.PERSON));
       final Map<Ecosystem, List<InputRecord>> catalog = new EnumMap<>(Ecosystem.class);
       final Map<Ecosystem, List<InputRecord>> events = new EnumMap<>(Ecosystem.class);
       for (final Ecosystem eco : Ecosystem.values()) {
@@ -92,8 +99,11 @@ class ReferenceModelOnABrokerTest {
           }
         }
         sortByEcosystem(producer.flush(), catalog);
+        // The repartition topics are kept whole, to count what went through them.
+        final Map<String, Object> unpurged = new HashMap<>(kafka);
+        unpurged.put(StreamsConfig.REPARTITION_PURGE_INTERVAL_MS_CONFIG, Long.MAX_VALUE);
         for (final Ecosystem eco : Ecosystem.values()) {
-          processors.add(FunnelProcessor.start(eco, configs.get(eco), kafka, stack.registryUrl(), dir.resolve("state")));
+          processors.add(FunnelProcessor.start(eco, configs.get(eco), unpurged, stack.registryUrl(), dir.resolve("state")));
         }
         for (final FunnelProcessor processor : processors) {
           processor.awaitRunning(Duration.ofMinutes(1));
@@ -115,7 +125,7 @@ class ReferenceModelOnABrokerTest {
           if (i == eventTraffic.size() / 2) {
             sendBot(producer, avro, Instant.ofEpochMilli(record.deliverAt()));
           }
-          final int partition = partition(record);
+          final int partition = record.topic().startsWith("weixin.") ? openidPartition(record) : partition(record);
           send(producer, avro, record, i < wakeAt && record.topic().equals(quiet) && partition == 5 ? 4 : partition);
         }
         sortByEcosystem(producer.flush(), events);
@@ -137,6 +147,8 @@ class ReferenceModelOnABrokerTest {
               .until(() -> ProcessorOutputs.read(kafka, stack.registryUrl(), names).equals(expected));
           assertThat(ProcessorOutputs.read(kafka, stack.registryUrl(), names).differencesFrom(expected)).isEmpty();
         }
+        assertThat(personEventsRekeyed(kafka, new Names(Ecosystem.WECHAT))).as("WeChat's touches re-keyed").isZero();
+        assertThat(personEventsRekeyed(kafka, new Names(Ecosystem.WEIXIN))).as("Weixin's touches re-keyed").isGreaterThan(10_000);
       } finally {
         processors.forEach(FunnelProcessor::close);
       }
@@ -171,6 +183,18 @@ class ReferenceModelOnABrokerTest {
   /** The partition Kafka's producer would pick for the record's key. */
   private static int partition(final Generated record) {
     return record.key() == null ? 0 : Utils.toPositive(Utils.murmur2(bytes(record.key()))) % PARTITIONS;
+  }
+
+  /** The partition Kafka's producer would pick for the record keyed by the openid it carries, as the platforms' callbacks have it. */
+  private static int openidPartition(final Generated record) {
+    return record.isMalformed() ? partition(record)
+        : Utils.toPositive(Utils.murmur2(bytes(Input.common(record.value()).openid()))) % PARTITIONS;
+  }
+
+  /** How many person events (not clocks, which go to every partition) the by-person topic took, committed. */
+  private static long personEventsRekeyed(final Map<String, Object> kafka, final Names names) {
+    return CommittedView.readAll(kafka, List.of(names.repartition(Names.BY_PERSON))).stream()
+        .filter(r -> !EventKind.CLOCK.name().equals(r.key())).count();
   }
 
   private static void sortByEcosystem(final List<InputRecord> records, final Map<Ecosystem, List<InputRecord>> into) {
