@@ -13,8 +13,8 @@ import wxfunnel.topology.StreamsSettings;
 /** {@code wxfunnel bench}: throughput of the walled pipeline against a pass-through app, and its latency. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Preload generated events into a local broker, then measure on them a pass-through Streams app and the"
-        + " walled pipeline (both exactly once), the highest live rate the pipeline holds, and its event-to-output latency"
-        + " at half that rate.",
+        + " walled pipeline (both exactly once): with the inputs keyed by person, then, on a fresh broker, by app openid;"
+        + " then the highest live rate the pipeline holds, and its event-to-output latency at half that rate.",
         "Prints a table; writes the figures as JSON."})
 final class BenchCommand implements Callable<Integer> {
 
