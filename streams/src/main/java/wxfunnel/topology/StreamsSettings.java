@@ -3,6 +3,7 @@ package wxfunnel.topology;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
@@ -27,6 +28,13 @@ public final class StreamsSettings {
    * retried (KAFKA-18202). One request in flight per broker keeps the writes in order.
    */
   public static final int ONE_REQUEST_IN_FLIGHT = 1;
+  /**
+   * A consumer reads each fetch response into one heap buffer as large as the response: with
+   * Kafka's default, up to 50 MiB in one piece, which a small heap may not find even when it has
+   * the room ({@code bench} at {@code -Xmx512m} ran out of heap there in one run of three). 8 MiB
+   * still brings tens of thousands of records per fetch.
+   */
+  static final int FETCH_MAX_BYTES = 8 << 20;
 
   private StreamsSettings() {}
 
@@ -58,6 +66,7 @@ public final class StreamsSettings {
     p.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STORE_CACHE_BYTES);
     p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), ONE_REQUEST_IN_FLIGHT);
+    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), FETCH_MAX_BYTES);
     return p;
   }
 }
