@@ -27,6 +27,7 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.local.LocalStack;
 import wxfunnel.metrics.DashboardsTest;
+import wxfunnel.metrics.EgressManifest;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.CommittedView;
 import wxfunnel.testing.Http;
@@ -89,6 +90,7 @@ class DemoTest {
     assertThat(ids).hasSizeGreaterThan(1_000);
     assertThat(ids).noneMatch(metrics::contains);
     assertThat(metrics).doesNotContain("openid").doesNotContain("unionid");
+    assertThat(EgressManifest.load().violations(metrics)).as("samples the egress manifest does not allow").isEmpty();
 
     final Map<String, Long> seriesPerMetric = metrics.lines().filter(line -> !line.startsWith("#") && !line.isBlank())
         .collect(Collectors.groupingBy(line -> line.split("[{ ]")[0], TreeMap::new, Collectors.counting()));

@@ -79,18 +79,20 @@ record Canaries(String unionid, String openidOfficialAccount, String openidMiniP
   }
 
   /**
-   * Where in {@code text} a planted value shows, as it is or encoded: whole; its first or last 8
-   * characters (16 of digits); its SHA-256, SHA-1 or MD5 in hex (either case, whole or its first 16 digits); in
-   * Base64. Empty when none does.
+   * What would betray a planted value, each under a name that says which value and how encoded: the
+   * value whole; its first or last 8 characters (16 of digits); its SHA-256, SHA-1 or MD5 in hex
+   * (either case, whole or its first 16 digits); in Base64.
    */
-  List<String> foundIn(final String text) {
-    final List<String> found = new ArrayList<>();
-    values().forEach((name, value) -> encodings(value).forEach((encoding, encoded) -> {
-      if (text.contains(encoded)) {
-        found.add(name + " (" + encoding + ")");
-      }
-    }));
-    return found;
+  Map<String, String> needles() {
+    final Map<String, String> needles = new LinkedHashMap<>();
+    values().forEach((name, value) -> encodings(value).forEach((encoding, encoded) ->
+        needles.put(name + " (" + encoding + ")", encoded)));
+    return needles;
+  }
+
+  /** The names of the {@code needles} that occur in {@code text}. */
+  static List<String> found(final Map<String, String> needles, final String text) {
+    return needles.entrySet().stream().filter(needle -> text.contains(needle.getValue())).map(Map.Entry::getKey).toList();
   }
 
   Map<String, String> values() {
