@@ -17,14 +17,14 @@ import java.util.regex.Pattern;
 /**
  * What may leave an ecosystem at {@code /metrics}: every series, by its name or its family's
  * prefix, with the labels it may carry, the values each label may take, and the kind of number it
- * is ({@code egress-manifest.json}, shown in the README). {@link #violations} lists every sample of
+ * is ({@code egress-manifest.json}; the README's "What leaves the wall" lists its series). {@link #violations} lists every sample of
  * a scrape that the manifest does not allow.
  */
 public final class EgressManifest {
 
   public static final String RESOURCE = "/egress-manifest.json";
   private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)(?: -?\\d+)?$");
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
+  private static final Pattern LABEL = Pattern.compile("\\G([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
 
   /** The kinds of number a series may show; NaN and infinities are none of them. */
   enum Kind {
@@ -118,7 +118,11 @@ public final class EgressManifest {
       return Optional.of("no series of this name may leave");
     }
     final Series entry = allowed.get();
-    final Map<String, String> labels = labels(sample.group(2) == null ? "" : sample.group(2));
+    final Optional<Map<String, String>> parsed = labels(sample.group(2) == null ? "" : sample.group(2));
+    if (parsed.isEmpty()) {
+      return Optional.of("labels that are not name=\"value\" pairs, each name once");
+    }
+    final Map<String, String> labels = parsed.get();
     if (!entry.prefix() && !labels.keySet().equals(entry.labels().keySet())) {
       return Optional.of("labels " + labels.keySet() + ", the manifest says " + entry.labels().keySet());
     }
@@ -131,24 +135,35 @@ public final class EgressManifest {
         return Optional.of("label " + label.getKey() + " outside " + values);
       }
     }
-    final double value = parseValue(sample.group(3));
-    return entry.kind().allows(value) ? Optional.empty() : Optional.of("value is not a " + entry.kind());
+    final Optional<Double> value = parseValue(sample.group(3));
+    return value.isPresent() && entry.kind().allows(value.get()) ? Optional.empty()
+        : Optional.of("value is not a " + entry.kind());
   }
 
-  private static Map<String, String> labels(final String text) {
+  /** The labels of a sample, or empty when their text is not a list of pairs, each name once. */
+  private static Optional<Map<String, String>> labels(final String text) {
     final Map<String, String> labels = new LinkedHashMap<>();
     final Matcher label = LABEL.matcher(text);
+    int end = 0;
     while (label.find()) {
-      labels.put(label.group(1), label.group(2));
+      if (labels.put(label.group(1), label.group(2)) != null) {
+        return Optional.empty();
+      }
+      end = label.end();
     }
-    return labels;
+    return end == text.length() ? Optional.of(labels) : Optional.empty();
   }
 
-  private static double parseValue(final String text) {
-    return switch (text) {
-      case "+Inf" -> Double.POSITIVE_INFINITY;
-      case "-Inf" -> Double.NEGATIVE_INFINITY;
-      default -> Double.parseDouble(text);
-    };
+  /** A sample's value; empty when it is not a number of the text format. */
+  private static Optional<Double> parseValue(final String text) {
+    try {
+      return Optional.of(switch (text) {
+        case "+Inf" -> Double.POSITIVE_INFINITY;
+        case "-Inf" -> Double.NEGATIVE_INFINITY;
+        default -> Double.parseDouble(text);
+      });
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 }

@@ -66,7 +66,10 @@ public final class StreamsSettings {
     p.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STORE_CACHE_BYTES);
     p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), ONE_REQUEST_IN_FLIGHT);
-    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), FETCH_MAX_BYTES);
+    // Kafka Streams lets a prefixed key win over the plain one: the default only when neither is given.
+    if (!p.containsKey(ConsumerConfig.FETCH_MAX_BYTES_CONFIG)) {
+      p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), FETCH_MAX_BYTES);
+    }
     return p;
   }
 }

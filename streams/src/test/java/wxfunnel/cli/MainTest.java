@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class MainTest {
 
   @Test
-  void theJdkFreesTemporaryDirectBuffersAboveOneMebibyteUnlessToldOtherwise() {
+  void mainCapsTheJdksCachedDirectBuffersAtOneMebibyteUnlessGiven() {
     final Properties unset = new Properties();
     final Properties given = new Properties();
     given.setProperty("jdk.nio.maxCachedBufferSize", "0");

@@ -39,11 +39,14 @@ class EgressManifestTest {
         kafka_consumer_records_lag{client_id="wxfunnel-weixin-0d3c",user="oAbc"} 3.0
         kafka_consumer_records_lag{client_id="oAbc"} 3.0
         wxfunnel_processor_running{ecosystem="weixin"} 2.0
+        wxfunnel_state_persons{ecosystem="weixin",ecosystem="oAbc"} 1.0
+        kafka_consumer_records_lag{client_id="wxfunnel-weixin-0d3c", "oAbc"} 3.0
+        wxfunnel_state_persons{ecosystem="weixin"} 1,0
         """;
 
     final List<String> violations = manifest.violations(scrape);
 
-    assertThat(violations).hasSize(9);
+    assertThat(violations).hasSize(12);
     assertThat(violations.stream().map(v -> v.substring(v.indexOf("<- ") + 3))).containsExactly(
         "no series of this name may leave",
         "labels [campaign, currency, ecosystem, openid], the manifest says [ecosystem, campaign, currency]",
@@ -53,6 +56,9 @@ class EgressManifestTest {
         "value is not a MONEY",
         "label user may not leave",
         "label client_id outside (wxfunnel-(wechat|weixin)|adminclient-)[A-Za-z0-9._-]*",
-        "value is not a FLAG");
+        "value is not a FLAG",
+        "labels that are not name=\"value\" pairs, each name once",
+        "labels that are not name=\"value\" pairs, each name once",
+        "value is not a COUNT");
   }
 }

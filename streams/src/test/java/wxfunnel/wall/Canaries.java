@@ -37,7 +37,7 @@ record Canaries(String unionid, String openidOfficialAccount, String openidMiniP
   /** How many characters of either end count as the value: more for digits, of which logs hold many. */
   private static final int ENDS = 8;
   private static final int DIGIT_ENDS = 16;
-  private static final String CAMPAIGN = "canary-campaign";
+  static final String CAMPAIGN = "canary-campaign";
 
   static Canaries of(final long seed) {
     final Random random = new Random(seed);
@@ -81,7 +81,7 @@ record Canaries(String unionid, String openidOfficialAccount, String openidMiniP
   /**
    * What would betray a planted value, each under a name that says which value and how encoded: the
    * value whole; its first or last 8 characters (16 of digits); its SHA-256, SHA-1 or MD5 in hex
-   * (either case, whole or its first 16 digits); in Base64.
+   * (either case, whole or its first 16 digits); in Base64 or URL-safe Base64, at any alignment.
    */
   Map<String, String> needles() {
     final Map<String, String> needles = new LinkedHashMap<>();
@@ -121,7 +121,15 @@ record Canaries(String unionid, String openidOfficialAccount, String openidMiniP
       encodings.put(algorithm + " upper case", hex.toUpperCase(Locale.ROOT));
       encodings.put(algorithm + " first 16", hex.substring(0, 16));
     }
-    encodings.put("Base64", Base64.getEncoder().withoutPadding().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
+    // In Base64 the value may start at any byte of a 3-byte group: the characters of its own bytes only.
+    for (int shift = 0; shift < 3; shift++) {
+      final byte[] shifted = ("xx".substring(0, shift) + value).getBytes(StandardCharsets.UTF_8);
+      final String standard = Base64.getEncoder().withoutPadding().encodeToString(shifted);
+      final String urlSafe = Base64.getUrlEncoder().withoutPadding().encodeToString(shifted);
+      final int from = shift == 0 ? 0 : 4;
+      encodings.put("Base64, from byte " + shift, standard.substring(from, standard.length() - 4));
+      encodings.put("URL-safe Base64, from byte " + shift, urlSafe.substring(from, urlSafe.length() - 4));
+    }
     return encodings;
   }
 

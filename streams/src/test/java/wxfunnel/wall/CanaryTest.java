@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +73,8 @@ class CanaryTest {
     final List<String> health = new CopyOnWriteArrayList<>();
     final ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor();
 
+    final Level rootLevel = LogManager.getRootLogger().getLevel();
+    final Level ownLevel = LogManager.getLogger("wxfunnel").getLevel();
     everyLevel();
     final LogFile logs = LogFile.redirect(dir.resolve("demo.log"));
     try {
@@ -95,8 +98,8 @@ class CanaryTest {
     } finally {
       scraper.shutdownNow();
       logs.close();
-      Configurator.setLevel("wxfunnel", Level.INFO);
-      Configurator.setRootLevel(Level.WARN);
+      Configurator.setLevel("wxfunnel", ownLevel);
+      Configurator.setRootLevel(rootLevel);
     }
 
     final List<String> compare = new ArrayList<>();
@@ -110,11 +113,14 @@ class CanaryTest {
 
     assertThat(metrics).as("scrapes of /metrics while the demo ran").hasSizeGreaterThan(10);
     assertThat(health).as("answers of /health while the demo ran").hasSizeGreaterThan(10);
-    assertThat(metrics.stream().flatMap(scrape -> EgressManifest.load().violations(scrape).stream()).distinct())
+    final EgressManifest manifest = EgressManifest.load();
+    assertThat(metrics.stream().flatMap(scrape -> manifest.violations(scrape).stream()).distinct())
         .as("samples the egress manifest does not allow").isEmpty();
     final Map<String, String> surfaces = Map.of("/metrics", String.join("\n", metrics), "/health", String.join("\n", health),
         "the screen", screenBytes.toString(StandardCharsets.UTF_8), "the summary", Files.readString(summaryFile),
         "replay --compare", String.join("\n", compare));
+    // The planted journeys reached what leaves: the summary lists their campaign in both ecosystems.
+    assertThat(Files.readString(summaryFile).split(Canaries.CAMPAIGN, -1)).hasSize(3);
     for (final Canaries planted : canaries.values()) {
       final Map<String, String> needles = planted.needles();
       surfaces.forEach((surface, text) -> assertThat(Canaries.found(needles, text)).as("planted values in " + surface).isEmpty());
