@@ -26,6 +26,9 @@ final class DemoCommand implements Callable<Integer> {
   @Mixin
   ProducerOptions producers;
 
+  @Mixin
+  EgressOptions egress;
+
   @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "Stop after this long and print a summary (default: until Ctrl-C).")
   Duration duration;
@@ -61,6 +64,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    final int minCellUsers = egress.minCellUsers();
     final Path dir = dataDir != null ? dataDir : Files.createTempDirectory("wxfunnel-demo");
     final AtomicBoolean stop = new AtomicBoolean();
     final CountDownLatch finished = new CountDownLatch(1);
@@ -75,7 +79,7 @@ final class DemoCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try (LogFile logs = LogFile.redirect(Files.createDirectories(dir).resolve("demo.log"))) {
       Demo.run(new Demo.Options(duration, rate, seed, injectDropAt, prometheus ? LocalPrometheus.Settings.defaults() : null,
-          metricsPort, dir, backfill, summaryFile, System.out, funnel::config, producers, logs), stop);
+          metricsPort, dir, backfill, summaryFile, System.out, funnel::config, producers, logs, minCellUsers), stop);
       return 0;
     } finally {
       finished.countDown();

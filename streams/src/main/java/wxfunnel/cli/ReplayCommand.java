@@ -76,17 +76,21 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--compare", paramLabel = "NAME", description = "Print production against the shadow of this name.")
   String compare;
 
+  @Mixin
+  EgressOptions egress;
+
   @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "data/state",
       description = "The parent state directory the processor runs with (default: ${DEFAULT-VALUE}).")
   Path stateDir;
 
   @Override
   public Integer call() throws Exception {
+    final int minCellUsers = egress.minCellUsers();
     if (compare != null) {
       for (final Ecosystem eco : ecosystems) {
         final Names names = new Names(eco, compare);
         ShadowComparison.print(ShadowComparison.of(client.kafkaConfig(), new RegistryClient(client.schemaRegistryUrl), names,
-            funnel.model), names, System.out);
+            funnel.model, minCellUsers), names, minCellUsers, System.out);
       }
       return 0;
     }

@@ -12,8 +12,8 @@ import org.apache.kafka.common.errors.RetriableException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import wxfunnel.egress.Egress;
 import wxfunnel.events.Ecosystem;
-import wxfunnel.metrics.CommittedMetrics;
 import wxfunnel.metrics.MetricsServer;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.topics.EcoTopic;
@@ -61,9 +61,12 @@ final class RunCommand implements Callable<Integer> {
       description = "Address /metrics and /health listen on (default: ${DEFAULT-VALUE}).")
   String metricsHost;
 
-  @Option(names = "--top-campaigns", paramLabel = "N", defaultValue = "" + CommittedMetrics.DEFAULT_TOP_CAMPAIGNS,
+  @Option(names = "--top-campaigns", paramLabel = "N", defaultValue = "" + Egress.DEFAULT_TOP_CAMPAIGNS,
       description = "Campaigns with a metrics label of their own; the rest are 'other' (default: ${DEFAULT-VALUE}).")
   int topCampaigns;
+
+  @Mixin
+  EgressOptions egress;
 
   /**
    * Starts each ecosystem on its own thread, so that a cluster that does not answer holds back only
@@ -72,18 +75,20 @@ final class RunCommand implements Callable<Integer> {
    */
   @Override
   public Integer call() throws Exception {
+    final int minCellUsers = egress.minCellUsers();
     final UntilStopped running = new UntilStopped("run");
     final MetricsServer metrics = running.closeOnStop(MetricsServer.start(metricsHost, metricsPort));
     for (final Ecosystem eco : ecosystems) {
       metrics.expect(eco);
-      final Thread starter = new Thread(() -> start(eco, running, metrics), "wxfunnel-start-" + EcoTopic.prefix(eco));
+      final Egress wall = new Egress(minCellUsers, topCampaigns);
+      final Thread starter = new Thread(() -> start(eco, running, metrics, wall), "wxfunnel-start-" + EcoTopic.prefix(eco));
       starter.setDaemon(true);
       starter.start();
     }
     return running.await();
   }
 
-  private void start(final Ecosystem eco, final UntilStopped running, final MetricsServer metrics) {
+  private void start(final Ecosystem eco, final UntilStopped running, final MetricsServer metrics, final Egress wall) {
     final String name = EcoTopic.prefix(eco);
     try {
       final FunnelProcessor processor = startWithRetries(eco, running);
@@ -93,7 +98,8 @@ final class RunCommand implements Callable<Integer> {
       running.closeOnStop(processor);
       processor.onError(() -> running.fail(name + " processor stopped in ERROR; see its log"));
       metrics.watchRegistry(eco, registryUrl(eco));
-      running.closeOnStop(metrics.follow(processor, kafkaConfig(eco), registryUrl(eco), topCampaigns, funnel.config(eco).model(), null));
+      running.closeOnStop(metrics.follow(processor, kafkaConfig(eco), registryUrl(eco), funnel.config(eco).model(), wall,
+          null));
       System.out.println(name + " processor running; metrics at " + metrics.url() + "/metrics");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -13,6 +13,7 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
+import wxfunnel.egress.Egress;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficModel;
@@ -53,10 +55,12 @@ public final class Demo {
    * @param semantics each ecosystem's lookback, windows and grace ({@code FunnelConfig::defaults} for DESIGN's)
    * @param producers what the simulated producers do: how they key their records, what they get wrong
    * @param logs where the process's log lines go instead of the screen; null to leave them where they are
+   * @param minCellUsers the fewest persons behind a number that leaves an ecosystem (DESIGN 6a), on the screen, in
+   *     the summary and at /metrics
    */
   public record Options(Duration duration, double rate, long seed, Duration injectDropAt, LocalPrometheus.Settings prometheus,
       int metricsPort, Path dataDir, Duration backfill, Path summaryFile, PrintStream out,
-      Function<Ecosystem, FunnelConfig> semantics, UnaryOperator<Generator.Settings> producers, LogFile logs) {}
+      Function<Ecosystem, FunnelConfig> semantics, UnaryOperator<Generator.Settings> producers, LogFile logs, int minCellUsers) {}
 
   private static final int PARTITIONS = 3;
   private static final Duration REFRESH = Duration.ofSeconds(2);
@@ -78,6 +82,11 @@ public final class Demo {
         topics.create(EnumSet.allOf(Ecosystem.class), PARTITIONS);
       }
       final List<FunnelProcessor> processors = new ArrayList<>();
+      // One egress per ecosystem: the screen, the summary and /metrics release the same numbers, in the same steps.
+      final Map<Ecosystem, Egress> walls = new EnumMap<>(Ecosystem.class);
+      for (final Ecosystem eco : Ecosystem.values()) {
+        walls.put(eco, new Egress(options.minCellUsers(), Egress.DEFAULT_TOP_CAMPAIGNS));
+      }
       try (MetricsServer metrics = MetricsServer.start("127.0.0.1", options.metricsPort());
           LocalPrometheus prometheus = options.prometheus() == null ? null
               : LocalPrometheus.start(options.prometheus(), options.dataDir(), metrics.port(), out)) {
@@ -91,10 +100,11 @@ public final class Demo {
         try {
           for (final FunnelProcessor processor : processors) {
             business.add(metrics.follow(processor, stack.kafka().clientConfig(), stack.registryUrl(),
-                CommittedMetrics.DEFAULT_TOP_CAMPAIGNS, options.semantics().apply(processor.ecosystem()).model(), STARTUP_TIMEOUT));
+                options.semantics().apply(processor.ecosystem()).model(),
+                walls.get(processor.ecosystem()), STARTUP_TIMEOUT));
           }
           out.println("metrics=" + metrics.url() + "/metrics health=" + metrics.url() + "/health");
-          final Summary summary = play(options, stack, began, stop);
+          final Summary summary = play(options, stack, began, stop, walls);
           report(options, summary);
           return summary;
         } finally {
@@ -106,8 +116,8 @@ public final class Demo {
     }
   }
 
-  private static Summary play(final Options options, final LocalStack stack, final Instant began, final AtomicBoolean stop)
-      throws Exception {
+  private static Summary play(final Options options, final LocalStack stack, final Instant began, final AtomicBoolean stop,
+      final Map<Ecosystem, Egress> walls) throws Exception {
     final PrintStream out = options.out();
     final RegistryClient registry = new RegistryClient(stack.registryUrl());
     final Instant dropAt = options.injectDropAt() == null ? null : began.plus(options.injectDropAt());
@@ -119,7 +129,7 @@ public final class Demo {
         .withPersonsPerSecond(options.rate() / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm()
         .withStart(began.minus(options.backfill())).withDropAt(dropAt)));
     try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), registry);
-        OutputView view = new OutputView(stack.kafka().clientConfig(), registry);
+        OutputView view = new OutputView(stack.kafka().clientConfig(), registry, walls);
         Admin admin = Admin.create(stack.kafka().clientConfig())) {
       final TrafficLoop traffic = new TrafficLoop(generator, sender);
       final Thread thread = new Thread(traffic, "wxfunnel-demo-traffic");

@@ -12,6 +12,8 @@ final class LiveView {
 
   static final int TOP_CAMPAIGNS = 6;
   private static final int COLUMN = 62;
+  /** What the view shows of a number too few persons stand behind (DESIGN 6a). */
+  static final String WITHHELD = "<k";
 
   private LiveView() {}
 
@@ -30,19 +32,33 @@ final class LiveView {
 
   private static List<String> block(final String name, final Summary.Ecosystem eco, final double rate) {
     final List<String> lines = new ArrayList<>();
-    lines.add(String.format("%s  %,.0f events/s  conversions %,d  DLQ %,d", name.toUpperCase(Locale.ROOT), rate,
-        eco.conversionCount(), eco.deadLetterCount()));
+    lines.add(String.format("%s  %,.0f events/s  conversions %s  DLQ %,d", name.toUpperCase(Locale.ROOT), rate,
+        eco.conversions().isEmpty() ? WITHHELD : String.format("%,d", eco.conversionCount()), eco.deadLetterCount()));
     lines.add(String.format("  %-16s %7s %7s %6s %6s  %s", "campaign", "touched", "coupon", "paid", "conv", "GMV"));
     eco.campaigns().entrySet().stream()
-        .sorted(Comparator.comparingLong((Map.Entry<String, Summary.Campaign> e) -> -e.getValue().touched()).thenComparing(Map.Entry::getKey))
+        .sorted(Comparator.comparingLong((Map.Entry<String, Summary.Campaign> e) -> -orZero(e.getValue().touched()))
+            .thenComparing(Map.Entry::getKey))
         .limit(TOP_CAMPAIGNS)
-        .forEach(e -> lines.add(String.format("  %-16.16s %7d %7d %6d %5.1f%%  %s", e.getKey(), e.getValue().touched(),
-            e.getValue().coupon(), e.getValue().paid(), 100 * e.getValue().conversionRate(), money(e.getValue().gmv()))));
+        .forEach(e -> lines.add(String.format("  %-16.16s %7s %7s %6s %6s  %s", e.getKey(), count(e.getValue().touched()),
+            count(e.getValue().coupon()), count(e.getValue().paid()), rate(e.getValue().conversionRate()), money(e.getValue().gmv()))));
     if (!eco.deadLetters().isEmpty()) {
       lines.add("  DLQ: " + eco.deadLetters().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
           .collect(Collectors.joining(", ")));
     }
     return lines;
+  }
+
+  /** A count, or {@link #WITHHELD} when too few persons stand behind it to show. */
+  private static String count(final Long count) {
+    return count == null ? WITHHELD : String.valueOf(count);
+  }
+
+  private static String rate(final Double rate) {
+    return rate == null ? WITHHELD : String.format("%5.1f%%", 100 * rate);
+  }
+
+  private static long orZero(final Long count) {
+    return count == null ? 0 : count;
   }
 
   /** Minor units as major ones, e.g. {@code CNY 1,234.50}; JPY has no minor unit. */

@@ -2,6 +2,7 @@ package wxfunnel.demo;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,10 @@ import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import wxfunnel.egress.Cells;
+import wxfunnel.egress.Egress;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.events.FunnelRow;
 import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.runtime.CommittedView;
 import wxfunnel.topics.EcoTopic;
@@ -18,20 +22,27 @@ import wxfunnel.topics.Names;
 
 /**
  * The outputs of both ecosystems as a {@code read_committed} consumer sees them, followed as they
- * grow: the latest conversion status and funnel row per key, and the dead letters by reason.
+ * grow: the latest conversion status and funnel row per key, and the dead letters by reason. What
+ * it shows of them leaves the ecosystem: each through its egress.
  */
 final class OutputView implements AutoCloseable {
 
-  private final KafkaConsumer<String, byte[]> consumer;
-  private final Map<Ecosystem, CommittedView<String>> views = new EnumMap<>(Ecosystem.class);
-  private final Map<String, CommittedView<String>> byTopic = new TreeMap<>();
+  /** What the view keeps of a conversion. */
+  private record Paid(String status, String payer) {}
 
-  OutputView(final Map<String, Object> kafka, final SchemaRegistry registry) {
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final Map<Ecosystem, Egress> walls;
+  private final Map<Ecosystem, CommittedView<Paid>> views = new EnumMap<>(Ecosystem.class);
+  private final Map<String, CommittedView<Paid>> byTopic = new TreeMap<>();
+
+  OutputView(final Map<String, Object> kafka, final SchemaRegistry registry, final Map<Ecosystem, Egress> walls) {
     this.consumer = CommittedView.consumer(kafka);
+    this.walls = walls;
     final List<TopicPartition> partitions = new ArrayList<>();
     for (final Ecosystem eco : Ecosystem.values()) {
       final Names names = new Names(eco);
-      final CommittedView<String> view = new CommittedView<>(names, registry, conversion -> conversion.getStatus().name());
+      final CommittedView<Paid> view = new CommittedView<>(names, registry,
+          conversion -> new Paid(conversion.getStatus().name(), conversion.getPayer()));
       views.put(eco, view);
       for (final String topic : CommittedView.outputTopics(names)) {
         byTopic.put(topic, view);
@@ -56,23 +67,27 @@ final class OutputView implements AutoCloseable {
     return assigned.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
   }
 
+  /** What may leave each ecosystem of what it committed: its egress's release of it. */
   Summary summary() {
     final Map<String, Summary.Ecosystem> all = new TreeMap<>();
-    views.forEach((eco, view) -> {
-      final Summary.Ecosystem summary = Summary.Ecosystem.empty();
-      view.funnel().values().forEach(row -> summary.campaigns().merge(row.getCampaignId(),
-          new Summary.Campaign(row.getTouched(), row.getCoupon(), row.getPaid(), new TreeMap<>(row.getGmv())), OutputView::add));
-      view.conversions().values().forEach(status -> summary.conversions().merge(status, 1L, Long::sum));
-      summary.deadLetters().putAll(view.deadLetters());
-      all.put(EcoTopic.prefix(eco), summary);
-    });
+    views.forEach((eco, view) -> all.put(EcoTopic.prefix(eco), released(view, walls.get(eco))));
     return new Summary(all);
   }
 
-  private static Summary.Campaign add(final Summary.Campaign a, final Summary.Campaign b) {
-    final Map<String, Long> gmv = new TreeMap<>(a.gmv());
-    b.gmv().forEach((currency, amount) -> gmv.merge(currency, amount, Long::sum));
-    return new Summary.Campaign(a.touched() + b.touched(), a.coupon() + b.coupon(), a.paid() + b.paid(), gmv);
+  private static Summary.Ecosystem released(final CommittedView<Paid> view, final Egress wall) {
+    final Collection<FunnelRow> rows = view.funnel().values();
+    wall.rank(rows);
+    final Map<String, Summary.Campaign> campaigns = new TreeMap<>();
+    wall.release(Cells.FUNNEL_USERS, Cells.funnelUsers(rows).cells(0, wall::label), 0).forEach((labels, users) ->
+        campaigns.merge(labels.get(0), Summary.Campaign.of(labels.get(1), users.longValue()), Summary.Campaign::plus));
+    wall.release(Cells.GMV, Cells.gmv(rows).cells(0, wall::label), 0).forEach((labels, amount) ->
+        campaigns.merge(labels.get(0), Summary.Campaign.ofMoney(labels.get(1), amount.longValue()), Summary.Campaign::plus));
+    final Cells statuses = new Cells();
+    view.conversions().values().forEach(paid -> statuses.add(List.of(Egress.OTHER, paid.status()), 1, paid.payer()));
+    final Map<String, Long> conversions = new TreeMap<>();
+    wall.releaseAll(Cells.CONVERSIONS, statuses.cells(0, c -> c))
+        .forEach((labels, count) -> conversions.put(labels.get(1), count.longValue()));
+    return new Summary.Ecosystem(campaigns, conversions, new TreeMap<>(view.deadLetters()));
   }
 
   @Override

@@ -22,12 +22,32 @@ public record Summary(Map<String, Ecosystem> ecosystems) {
     }
   }
 
-  /** A campaign's funnel over all its cohort days. */
-  public record Campaign(long touched, long coupon, long paid, Map<String, Long> gmv) {
+  /**
+   * A campaign's funnel over all its cohort days, as released: a step or a currency that is not
+   * released (too few persons behind it) is null or absent.
+   */
+  public record Campaign(Long touched, Long coupon, Long paid, Map<String, Long> gmv) {
 
-    /** Paid users per touched user. */
-    public double conversionRate() {
-      return touched == 0 ? 0 : (double) paid / touched;
+    static Campaign of(final String step, final long users) {
+      return new Campaign(step.equals("touched") ? users : null, step.equals("coupon") ? users : null,
+          step.equals("paid") ? users : null, Map.of());
+    }
+
+    static Campaign ofMoney(final String currency, final long amount) {
+      return new Campaign(null, null, null, Map.of(currency, amount));
+    }
+
+    /** Both parts of one campaign together. */
+    Campaign plus(final Campaign other) {
+      final Map<String, Long> money = new TreeMap<>(gmv);
+      money.putAll(other.gmv);
+      return new Campaign(touched != null ? touched : other.touched, coupon != null ? coupon : other.coupon,
+          paid != null ? paid : other.paid, money);
+    }
+
+    /** Paid users per touched user; null unless both are released. */
+    public Double conversionRate() {
+      return touched == null || paid == null ? null : touched == 0 ? 0 : (double) paid / touched;
     }
   }
 }

@@ -9,11 +9,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,6 +32,8 @@ import wxfunnel.events.CreditedTouch;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.events.ModelAttribution;
+import wxfunnel.egress.Cells;
+import wxfunnel.egress.Egress;
 import wxfunnel.registry.RegistryException;
 import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.runtime.CommittedView;
@@ -44,14 +50,13 @@ import wxfunnel.topics.Names;
  * that {@code rate()} and {@code increase()} work; what a later record can revise is a gauge of
  * its committed value: funnel users and GMV (a person moves to another cohort day, two ids turn
  * out to be one person, in transactions of their own), conversions by status, credit per model.
- * A restart resumes at the same values, as every value is the committed one. Labels are the
- * ecosystem and, for the campaigns {@link CampaignLabels} names, the campaign (else {@code
- * other}); never a user id.
+ * The business numbers leave through the ecosystem's {@link Egress}: labels are the ecosystem
+ * and, for the campaigns it names with at least {@code --min-cell-users} persons behind them, the
+ * campaign (else {@code other}), never a user id; each value is a committed one, released in its
+ * steps. A restart releases the committed values at once.
  */
 public final class CommittedMetrics implements AutoCloseable {
 
-  public static final int DEFAULT_TOP_CAMPAIGNS = 20;
-  public static final String OTHER = "other";
   /** Upper bounds of the time-to-convert buckets, in seconds, the last one +Inf. */
   static final double[] TIME_TO_CONVERT_BOUNDS = {60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400,
       3 * 86_400, 7 * 86_400, Double.POSITIVE_INFINITY};
@@ -64,7 +69,7 @@ public final class CommittedMetrics implements AutoCloseable {
   private static final Duration RESTART_AFTER = Duration.ofSeconds(5);
 
   /** What the metrics keep of a conversion: enough to take it back out when it is revised. */
-  private record Facts(String status, Map<String, Map<String, Double>> creditByModel, List<Credit> timeToConvert) {}
+  private record Facts(String status, String payer, Map<String, Map<String, Double>> creditByModel, Optional<Timed> timed) {}
 
   /** A credited touch under the histogram's model: how long before the payment it came, and its weight. */
   record Credit(double seconds, double weight) {}
@@ -74,7 +79,7 @@ public final class CommittedMetrics implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
   private final Names names;
   private final SchemaRegistry registry;
-  private final CampaignLabels campaigns;
+  private final Egress egress;
   private final AtomicLong lastOutputMillis = new AtomicLong();
   private final AtomicLong personsInState = new AtomicLong();
   private final MultiGauge funnelUsers;
@@ -90,9 +95,9 @@ public final class CommittedMetrics implements AutoCloseable {
   private volatile boolean closing;
 
   private CommittedMetrics(final Ecosystem ecosystem, final Map<String, Object> kafka, final SchemaRegistry registry,
-      final MeterRegistry meters, final int topCampaigns, final AttributionModel model) {
+      final MeterRegistry meters, final AttributionModel model, final Egress egress) {
     this.ecosystem = EcoTopic.prefix(ecosystem);
-    this.campaigns = new CampaignLabels(topCampaigns);
+    this.egress = egress;
     this.model = model;
     this.consumer = CommittedView.consumer(kafka);
     this.names = new Names(ecosystem);
@@ -124,11 +129,11 @@ public final class CommittedMetrics implements AutoCloseable {
 
   /**
    * Starts following the committed outputs of {@code ecosystem}; {@code model} is the attribution
-   * model of the time-to-convert histogram.
+   * model of the time-to-convert histogram. The business numbers leave through {@code egress}.
    */
   public static CommittedMetrics start(final Ecosystem ecosystem, final Map<String, Object> kafka, final SchemaRegistry registry,
-      final MeterRegistry meters, final int topCampaigns, final AttributionModel model) {
-    final CommittedMetrics metrics = new CommittedMetrics(ecosystem, kafka, registry, meters, topCampaigns, model);
+      final MeterRegistry meters, final AttributionModel model, final Egress egress) {
+    final CommittedMetrics metrics = new CommittedMetrics(ecosystem, kafka, registry, meters, model, egress);
     metrics.thread.start();
     return metrics;
   }
@@ -273,7 +278,7 @@ public final class CommittedMetrics implements AutoCloseable {
         byCampaign.merge(touch.getCampaignId() == null ? "none" : touch.getCampaignId(), touch.getWeight(), Double::sum);
       }
     }
-    return new Facts(conversion.getStatus().name(), credit, credits(conversion, model));
+    return new Facts(conversion.getStatus().name(), conversion.getPayer(), credit, timed(conversion, model));
   }
 
   /** The touches {@code model} credits for {@code conversion}: none when it is unattributed. */
@@ -285,54 +290,76 @@ public final class CommittedMetrics implements AutoCloseable {
 
   /**
    * The histogram of the conversions' times to convert: per bucket of {@link
-   * #TIME_TO_CONVERT_BOUNDS}, the conversions whose credit-weighted time to convert is at most its
-   * bound (cumulative), and the sum of those times. A conversion without credit is left out.
+   * #TIME_TO_CONVERT_BOUNDS}, the attributed conversions whose credit-weighted time to convert is
+   * at most its bound (cumulative), and the sum of those times. The
+   * conversions between two bounds are backed by their payers; when fewer than {@code k}, they are
+   * counted in the next bucket instead, so that no bucket minus the one below it singles out fewer
+   * than {@code k} payers.
    */
-  static TimeToConvertHistogram.Buckets histogram(final Collection<List<Credit>> conversions) {
+  static TimeToConvertHistogram.Buckets histogram(final Collection<Timed> conversions, final int k) {
+    final List<Timed> sorted = conversions.stream().sorted(Comparator.comparingDouble(Timed::seconds)).toList();
     final long[] cumulative = new long[TIME_TO_CONVERT_BOUNDS.length];
-    double sum = 0;
-    for (final List<Credit> credits : conversions) {
-      if (credits.isEmpty()) {
-        continue;
+    final Set<String> between = new HashSet<>();
+    int next = 0;
+    int shown = 0;
+    int shownBefore = 0;
+    for (int i = 0; i < TIME_TO_CONVERT_BOUNDS.length; i++) {
+      while (next < sorted.size() && sorted.get(next).seconds() <= TIME_TO_CONVERT_BOUNDS[i]) {
+        between.add(String.valueOf(sorted.get(next++).payer()));
       }
-      final double seconds = credits.stream().mapToDouble(credit -> credit.weight() * credit.seconds()).sum();
-      sum += seconds;
-      for (int i = 0; i < TIME_TO_CONVERT_BOUNDS.length; i++) {
-        if (seconds <= TIME_TO_CONVERT_BOUNDS[i]) {
-          cumulative[i]++;
-        }
+      if (between.size() >= k) {
+        shownBefore = shown;
+        shown = next;
+        between.clear();
       }
+      cumulative[i] = shown;
     }
-    return new TimeToConvertHistogram.Buckets(cumulative, sum);
+    if (!between.isEmpty()) {
+      // The slowest conversions, too few payers for a bucket of their own, join the bucket below them.
+      for (int i = 0; i < cumulative.length; i++) {
+        cumulative[i] = cumulative[i] == shown ? shownBefore : cumulative[i];
+      }
+      cumulative[cumulative.length - 1] = sorted.size();
+    }
+    return new TimeToConvertHistogram.Buckets(cumulative, sorted.stream().mapToDouble(Timed::seconds).sum());
   }
 
-  /** Re-publishes every metric from the current committed view. */
+  /** An attributed conversion's credit-weighted time to convert, and its payer. */
+  record Timed(double seconds, String payer) {}
+
+  /** The credit-weighted time to convert of {@code conversion} under {@code model}: none when it is unattributed. */
+  static Optional<Timed> timed(final Conversion conversion, final AttributionModel model) {
+    final List<Credit> credits = credits(conversion, model);
+    return credits.isEmpty() ? Optional.empty()
+        : Optional.of(new Timed(credits.stream().mapToDouble(credit -> credit.weight() * credit.seconds()).sum(), conversion.getPayer()));
+  }
+
+  /** Re-publishes every metric from the current committed view, through the egress. */
   synchronized void publish() {
     final Collection<FunnelRow> funnel = view.funnel().values();
-    campaigns.update(funnel);
-    final Map<List<String>, Double> users = new TreeMap<>(Comparator.comparing(Object::toString));
-    final Map<List<String>, Double> money = new TreeMap<>(Comparator.comparing(Object::toString));
-    for (final FunnelRow row : funnel) {
-      final String campaign = campaigns.label(row.getCampaignId());
-      users.merge(List.of(campaign, "touched"), (double) row.getTouched(), Double::sum);
-      users.merge(List.of(campaign, "coupon"), (double) row.getCoupon(), Double::sum);
-      users.merge(List.of(campaign, "paid"), (double) row.getPaid(), Double::sum);
-      row.getGmv().forEach((currency, amount) -> money.merge(List.of(campaign, currency), (double) amount, Double::sum));
-    }
-    funnelUsers.register(rows(users, "campaign", "step"), true);
-    gmv.register(rows(money, "campaign", "currency"), true);
+    egress.rank(funnel);
+    funnelUsers.register(rows(egress.release(Cells.FUNNEL_USERS, Cells.funnelUsers(funnel).cells(0, egress::label), 0),
+        "campaign", "step"), true);
+    gmv.register(rows(egress.release(Cells.GMV, Cells.gmv(funnel).cells(0, egress::label), 0), "campaign", "currency"), true);
 
-    final Map<List<String>, Double> statuses = new TreeMap<>(Comparator.comparing(Object::toString));
-    final Map<List<String>, Double> credit = new TreeMap<>(Comparator.comparing(Object::toString));
+    final Cells statuses = new Cells();
+    final Cells credit = new Cells();
     for (final Facts f : view.conversions().values()) {
-      statuses.merge(List.of(f.status()), 1.0, Double::sum);
+      statuses.add(List.of(Egress.OTHER, f.status()), 1.0, f.payer());
       f.creditByModel().forEach((modelName, byCampaign) -> byCampaign.forEach((campaign, weight) ->
-          credit.merge(List.of(modelName.toLowerCase(Locale.ROOT), campaigns.label(campaign)), weight, Double::sum)));
+          credit.add(List.of(campaign, modelName.toLowerCase(Locale.ROOT)), weight, f.payer())));
     }
-    conversionsByStatus.register(rows(statuses, "status"), true);
-    attributed.register(rows(credit, "model", "campaign"), true);
+    // Statuses have no campaign to fold into: under k payers, neither status is shown (the other would be the total's rest).
+    final Map<List<String>, Double> byStatus = new TreeMap<>(Comparator.comparing(Object::toString));
+    egress.releaseAll(Cells.CONVERSIONS, statuses.cells(0, c -> c))
+        .forEach((labels, value) -> byStatus.put(List.of(labels.get(1)), value));
+    conversionsByStatus.register(rows(byStatus, "status"), true);
+    final Map<List<String>, Double> byModel = new TreeMap<>(Comparator.comparing(Object::toString));
+    egress.release("attributed conversions", credit.cells(0, egress::label), 0)
+        .forEach((labels, value) -> byModel.put(List.of(labels.get(1), labels.get(0)), value));
+    attributed.register(rows(byModel, "model", "campaign"), true);
     if (timeToConvert != null) {
-      timeToConvert.set(ecosystem, histogram(view.conversions().values().stream().map(Facts::timeToConvert).toList()));
+      publishTimeToConvert();
     }
 
     final Map<List<String>, Double> reasons = new TreeMap<>(Comparator.comparing(Object::toString));
@@ -343,6 +370,39 @@ public final class CommittedMetrics implements AutoCloseable {
         List.of(c.outcome().name().toLowerCase(Locale.ROOT), c.kind().toLowerCase(Locale.ROOT)), (double) count, Double::sum)));
     events.set(outcomes, "outcome", "type");
     personsInState.set(view.personsInState());
+  }
+
+  /**
+   * The histogram, through the egress, all at once: each bucket's own count (between its bound and
+   * the one below) is a cell, backed by its payers; the count and the sum are cells backed by them
+   * all. The released buckets add up again to the cumulative ones, the last of them the count.
+   */
+  private void publishTimeToConvert() {
+    final List<Timed> credited = view.conversions().values().stream().flatMap(f -> f.timed().stream())
+        .sorted(Comparator.comparingDouble(Timed::seconds)).toList();
+    final TimeToConvertHistogram.Buckets buckets = histogram(credited, egress.minCellUsers());
+    final Map<List<String>, Egress.Cell> cells = new TreeMap<>(Comparator.comparing(Object::toString));
+    for (int i = 0; i < buckets.cumulative().length; i++) {
+      final int from = i == 0 ? 0 : (int) buckets.cumulative()[i - 1];
+      cells.put(List.of(String.valueOf(i)), new Egress.Cell(buckets.cumulative()[i] - from,
+          payers(credited.subList(from, (int) buckets.cumulative()[i]).stream().map(Timed::payer))));
+    }
+    final long payers = payers(credited.stream().map(Timed::payer));
+    cells.put(List.of("count"), new Egress.Cell(credited.size(), payers));
+    cells.put(List.of("sum"), new Egress.Cell(buckets.sum(), payers));
+    final Map<List<String>, Double> released = egress.releaseTogether("time to convert", cells);
+    if (!released.isEmpty()) {
+      final long[] cumulative = new long[buckets.cumulative().length];
+      for (int i = 0; i < cumulative.length; i++) {
+        cumulative[i] = (i == 0 ? 0 : cumulative[i - 1]) + released.get(List.of(String.valueOf(i))).longValue();
+      }
+      timeToConvert.set(ecosystem, new TimeToConvertHistogram.Buckets(cumulative, released.get(List.of("sum"))));
+    }
+  }
+
+  /** How many distinct payers there are among {@code payers} (those without one count as one). */
+  private static long payers(final Stream<String> payers) {
+    return payers.map(String::valueOf).distinct().count();
   }
 
   private static List<MultiGauge.Row<?>> rows(final Map<List<String>, Double> values, final String... tags) {

@@ -74,10 +74,13 @@ final class FunnelRowsProcessor extends EcosystemProcessor<String, FunnelDelta, 
     final Map<String, Long> gmv = new TreeMap<>(row.getGmv());
     Journeys.addMoney(gmv, delta.getGmv(), 1);
     row.setGmv(gmv);
+    final Map<String, Long> payers = new TreeMap<>(row.getPayers());
+    Journeys.addMoney(payers, delta.getPayers(), 1);
+    row.setPayers(payers);
     final Map<String, Long> attributed = new TreeMap<>(row.getAttributedGmv());
     Journeys.addMoney(attributed, delta.getAttributedGmv(), 1);
     row.setAttributedGmv(attributed);
-    if (row.getTouched() == 0 && row.getCoupon() == 0 && row.getPaid() == 0 && gmv.isEmpty() && attributed.isEmpty()) {
+    if (row.getTouched() == 0 && row.getCoupon() == 0 && row.getPaid() == 0 && gmv.isEmpty() && payers.isEmpty() && attributed.isEmpty()) {
       rows.delete(record.key());
       context.forward(new Record<String, FunnelRow>(record.key(), null, record.timestamp(), new RecordHeaders()));
     } else {
@@ -116,6 +119,7 @@ final class FunnelRowsProcessor extends EcosystemProcessor<String, FunnelDelta, 
         .setCoupon(0)
         .setPaid(0)
         .setGmv(new HashMap<>())
+        .setPayers(new HashMap<>())
         .setAttributedGmv(new HashMap<>())
         .setFinal$(false)
         .build();

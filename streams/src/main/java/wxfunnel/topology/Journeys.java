@@ -145,7 +145,7 @@ final class Journeys {
   /** Whether {@code delta} changes its row at all. */
   static boolean changes(final FunnelDelta delta) {
     return delta.getTouched() != 0 || delta.getCoupon() != 0 || delta.getPaid() != 0 || !delta.getGmv().isEmpty()
-        || !delta.getAttributedGmv().isEmpty();
+        || !delta.getPayers().isEmpty() || !delta.getAttributedGmv().isEmpty();
   }
 
   /** Adds {@code delta}'s changes into {@code into}, a change to the same row. */
@@ -156,6 +156,9 @@ final class Journeys {
     final Map<String, Long> gmv = new HashMap<>(into.getGmv());
     addMoney(gmv, delta.getGmv(), 1);
     into.setGmv(gmv);
+    final Map<String, Long> payers = new HashMap<>(into.getPayers());
+    addMoney(payers, delta.getPayers(), 1);
+    into.setPayers(payers);
     final Map<String, Long> attributed = new HashMap<>(into.getAttributedGmv());
     addMoney(attributed, delta.getAttributedGmv(), 1);
     into.setAttributedGmv(attributed);
@@ -167,6 +170,7 @@ final class Journeys {
     delta.setCoupon(delta.getCoupon() + (share.getCoupon() ? sign : 0));
     delta.setPaid(delta.getPaid() + (share.getPaid() ? sign : 0));
     addMoney(delta.getGmv(), share.getGmv(), sign);
+    share.getGmv().keySet().forEach(currency -> addMoney(delta.getPayers(), Map.of(currency, 1L), sign));
   }
 
   private static void add(final Map<String, FunnelDelta> byRow, final String row, final Credit credit, final int sign) {
@@ -175,10 +179,11 @@ final class Journeys {
 
   private static FunnelDelta delta(final Map<String, FunnelDelta> byRow, final String row, final String campaign, final int day) {
     return byRow.computeIfAbsent(row, k -> FunnelDelta.newBuilder().setCampaignId(campaign).setCohortDay(day)
-        .setTouched(0).setCoupon(0).setPaid(0).setGmv(new HashMap<>()).setAttributedGmv(new HashMap<>()).build());
+        .setTouched(0).setCoupon(0).setPaid(0).setGmv(new HashMap<>()).setPayers(new HashMap<>())
+        .setAttributedGmv(new HashMap<>()).build());
   }
 
-  /** Adds {@code sign} times {@code money} into {@code into}, per currency; a sum of 0 leaves no entry. */
+  /** Adds {@code sign} times {@code money} (or persons) into {@code into}, per currency; a sum of 0 leaves no entry. */
   static void addMoney(final Map<String, Long> into, final Map<String, Long> money, final long sign) {
     money.forEach((currency, amount) -> into.merge(currency, sign * amount, (a, b) -> a + b == 0 ? null : a + b));
   }

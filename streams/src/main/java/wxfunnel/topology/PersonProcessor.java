@@ -77,7 +77,7 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     final Journeys.Contribution before = Journeys.contribution(state, config);
     PersonHistory.take(state, event, verdict, catalog, config).ifPresent(dropped -> counts.capped(dropped.getKind()));
     if (verdict == PaymentVerdict.ACCEPTED || verdict == null) {
-      PersonHistory.toAttribute(state, event, config.lookback()).forEach(payment -> convert(payment, state, record.timestamp()));
+      PersonHistory.toAttribute(state, event, config.lookback()).forEach(payment -> convert(record.key(), payment, state, record.timestamp()));
     }
     save(record.key(), state, event.getEventTime(), Journeys.deltas(before, Journeys.contribution(state, config)));
     // Counted once everything succeeded: a record that fails on the way is in the DLQ, and only there.
@@ -121,8 +121,9 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
    * Emits a payment's conversion, and keeps what it credits to each campaign under the configured
    * model for the rows; one whose copy another may replace goes through the gate.
    */
-  private void convert(final PaymentRef payment, final PersonState state, final long timestamp) {
+  private void convert(final String person, final PaymentRef payment, final PersonState state, final long timestamp) {
     final Conversion conversion = Attribution.convert(ecosystem, payment, state.getTouches(), config.lookback(), state.getCapped());
+    conversion.setPayer(Attribution.payer(person));
     payment.setCredited(Attribution.split(config.model(), Attribution.inLookback(payment, state.getTouches(), config.lookback()),
         payment.getAmount()));
     final boolean gated = !payment.getHasUnionid() || payment.getUpgraded();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -76,5 +77,15 @@ class CliTest {
         .contains("'mars' is not an ecosystem: use wechat, weixin or both");
     assertThat(missingConfig.exitCode()).isEqualTo(2);
     assertThat(missingConfig.err()).startsWith("wxfunnel: cannot read the config file").hasLineCount(1);
+  }
+
+  @Test
+  void noCellUnderThreePersonsMayLeave() {
+    for (final String command : List.of("demo", "run", "replay")) {
+      final CliRun tooFew = command.equals("demo") ? CliRun.of(command, "--min-cell-users", "2")
+          : CliRun.of(command, "--ecosystem", "weixin", "--min-cell-users", "2");
+      assertThat(tooFew.exitCode()).as(command).isEqualTo(2);
+      assertThat(tooFew.err()).as(command).startsWith("--min-cell-users must be at least 3, not 2");
+    }
   }
 }

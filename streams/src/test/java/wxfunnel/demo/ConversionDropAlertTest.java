@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.egress.Egress;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
 import wxfunnel.testing.Tools;
@@ -107,7 +108,8 @@ class ConversionDropAlertTest {
       final int port = Ports.free();
       final Demo.Options options = new Demo.Options(null, RATE, 21, dropAt,
           new LocalPrometheus.Settings(port, rules, Duration.ofSeconds(2)), Ports.free(), data, BACKFILL, null,
-          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, UnaryOperator.identity(), null);
+          new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, UnaryOperator.identity(), null,
+          Egress.DEFAULT_MIN_CELL_USERS);
       final AtomicBoolean stopping = new AtomicBoolean();
       return new DemoUnderPrometheus(port, stopping, CompletableFuture.supplyAsync(() -> {
         try {

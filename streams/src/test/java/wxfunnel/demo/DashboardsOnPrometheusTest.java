@@ -25,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import wxfunnel.egress.Egress;
 import wxfunnel.metrics.DashboardsTest;
 import wxfunnel.testing.Http;
 import wxfunnel.testing.Ports;
@@ -57,7 +58,8 @@ class DashboardsOnPrometheusTest {
     final AtomicBoolean stop = new AtomicBoolean();
     final Demo.Options options = new Demo.Options(Duration.ofMinutes(5), 400, 11, null,
         new LocalPrometheus.Settings(prometheusPort, Tools.repo().resolve("prometheus/rules"), Duration.ofSeconds(2)),
-        metricsPort, dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, UnaryOperator.identity(), null);
+        metricsPort, dir, Duration.ofMinutes(2), null, new PrintStream(OutputStream.nullOutputStream()), FunnelConfig::defaults, UnaryOperator.identity(), null,
+        Egress.DEFAULT_MIN_CELL_USERS);
     final CompletableFuture<Summary> demo = CompletableFuture.supplyAsync(() -> {
       try {
         return Demo.run(options, stop);

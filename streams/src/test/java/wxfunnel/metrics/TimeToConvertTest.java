@@ -63,13 +63,36 @@ class TimeToConvertTest {
 
   @Test
   void aPaymentWithoutCreditIsNotObserved() {
-    final TimeToConvertHistogram.Buckets none = CommittedMetrics.histogram(List.of(List.of()));
-    assertThat(none.cumulative()).containsOnly(0L);
-    assertThat(none.sum()).isZero();
+    final Conversion unattributed = Conversion.newBuilder(conversion).setStatus(ConversionStatus.UNATTRIBUTED)
+        .setAttributions(List.of(attribution(AttributionModel.LAST_TOUCH))).build();
+    assertThat(CommittedMetrics.timed(unattributed, AttributionModel.LAST_TOUCH)).isEmpty();
+  }
+
+  @Test
+  void conversionsBetweenTwoBoundsWithFewerThanKPayersCountInTheNextBucket() {
+    // k = 3. Three payers within a minute; d within 5 min; e, f, g within 30 min; h after a week.
+    final List<CommittedMetrics.Timed> conversions = List.of(timed(30, "a"), timed(30, "b"), timed(45, "c"), timed(100, "d"),
+        timed(1_000, "e"), timed(1_200, "f"), timed(1_700, "g"), timed(1_000_000, "h"));
+    // {d} alone is too few for the 5-min bucket: it waits for {e, f, g} in the 30-min one. {h} alone
+    // is too few for +Inf's own range: the range from 1 min to +Inf takes {d, e, f, g, h}.
+    assertThat(CommittedMetrics.histogram(conversions, 3).cumulative()).containsExactly(3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 8);
+    assertThat(CommittedMetrics.histogram(conversions, 3).sum()).isCloseTo(1_004_105, within(1e-9));
+  }
+
+  @Test
+  void oneRangeCountsPayersNotPayments() {
+    // Three payments within a minute, but from two payers: under k = 3. With c's, within 15 min, they are four from three.
+    final List<CommittedMetrics.Timed> conversions = List.of(timed(10, "a"), timed(20, "a"), timed(30, "b"), timed(400, "c"));
+    assertThat(CommittedMetrics.histogram(conversions, 3).cumulative()).containsExactly(0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4);
+  }
+
+  private static CommittedMetrics.Timed timed(final double seconds, final String payer) {
+    return new CommittedMetrics.Timed(seconds, payer);
   }
 
   private TimeToConvertHistogram.Buckets histogram(final AttributionModel model) {
-    final TimeToConvertHistogram.Buckets buckets = CommittedMetrics.histogram(List.of(CommittedMetrics.credits(conversion, model)));
+    final TimeToConvertHistogram.Buckets buckets =
+        CommittedMetrics.histogram(CommittedMetrics.timed(conversion, model).stream().toList(), 1);
     assertThat(buckets.cumulative()).hasSize(BUCKETS);
     return buckets;
   }

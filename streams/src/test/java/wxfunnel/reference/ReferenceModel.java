@@ -3,12 +3,15 @@ package wxfunnel.reference;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,9 +97,19 @@ public final class ReferenceModel {
 
   /** One person's accepted touches (at most --max-touches: the first and the most recent) and payments. */
   private static final class Person {
+    /** DESIGN 6a: the conversions' pseudonym of the person, the first 8 bytes of SHA-256 of the person key, in hex. */
+    final String payer;
     final List<Touch> touches = new ArrayList<>();
     final List<Pay> payments = new ArrayList<>();
     long capped;
+
+    Person(final String key) {
+      try {
+        payer = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)), 0, 8);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   private ReferenceModel(final Ecosystem ecosystem, final FunnelConfig config, final IntFunction<Schema> schemas) {
@@ -175,7 +188,7 @@ public final class ReferenceModel {
     final String partition = record.partition() + "." + kind;
     final long clock = Math.max(clocks.getOrDefault(partition, Long.MIN_VALUE), event.time());
     clocks.put(partition, clock);
-    final Person person = persons.computeIfAbsent(event.person(), p -> new Person());
+    final Person person = persons.computeIfAbsent(event.person(), Person::new);
     final boolean late = event.time() < clock - config.grace().toMillis();
     final Copy counted = kind.equals("PAYMENT") ? copies.get(event.id()) : null;
     if (counted != null && counted.time() >= clock - config.dedupHorizon().toMillis() - config.grace().toMillis()) {
@@ -384,7 +397,8 @@ public final class ReferenceModel {
     final boolean attributed = !inLookback.isEmpty();
     return new Conversion(pay.transactionId(), ecosystem, pay.amount(), pay.currency(), Instant.ofEpochMilli(pay.time()),
         attributed ? ConversionStatus.ATTRIBUTED : ConversionStatus.UNATTRIBUTED,
-        attributed ? null : pay.unionid() ? UnattributedReason.NO_TOUCH : UnattributedReason.NO_UNIONID, models, person.capped);
+        attributed ? null : pay.unionid() ? UnattributedReason.NO_TOUCH : UnattributedReason.NO_UNIONID, models, person.payer,
+        person.capped);
   }
 
   /** DESIGN 5a: linear shares equally; position-based 100%, 50/50, or 40/20/40 with the middle 20% shared. */
@@ -514,9 +528,13 @@ public final class ReferenceModel {
       final Map<String, Long> gmv = new TreeMap<>();
       shares.values().forEach(s -> s.gmv.forEach((currency, amount) -> gmv.merge(currency, amount, Long::sum)));
       gmv.values().removeIf(amount -> amount == 0);
+      // The persons behind each currency's money: the paid users with money in it.
+      final Map<String, Long> payers = new TreeMap<>();
+      shares.values().forEach(s -> s.gmv.forEach((currency, amount) -> payers.merge(currency, amount == 0 ? 0L : 1L, Long::sum)));
+      payers.values().removeIf(n -> n == 0);
       funnel.put(rowKey, new FunnelRow(ecosystem, campaign, day, config.timeZone().getId(), (long) shares.size(),
           shares.values().stream().filter(s -> s.coupon).count(), shares.values().stream().filter(s -> s.paid).count(), gmv,
-          attributed.getOrDefault(rowKey, Map.of()), config.rowClosesAt(day) <= watermark));
+          payers, attributed.getOrDefault(rowKey, Map.of()), config.rowClosesAt(day) <= watermark));
     });
     return funnel;
   }

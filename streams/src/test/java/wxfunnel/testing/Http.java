@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 
 /** Plain HTTP calls, to see exactly what a server answers. */
 public final class Http {
@@ -45,6 +46,17 @@ public final class Http {
       throw new IOException("GET " + url + ": HTTP " + response.statusCode());
     }
     return response.body();
+  }
+
+  /** Adds the body of a GET to {@code answers}, if the server answers (it may not be up yet, or be closing). */
+  public static void collect(final String url, final List<String> answers) {
+    try {
+      answers.add(get(url));
+    } catch (IOException e) {
+      // Not up yet, or closing.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** {@code {"schema": "<schema>"}} with the schema JSON-escaped. */

@@ -6,6 +6,7 @@ import static wxfunnel.events.TouchType.COUPON;
 import static wxfunnel.events.TouchType.READ;
 import static wxfunnel.events.TouchType.SCAN;
 import static wxfunnel.topology.Expected.attributed;
+import static wxfunnel.topology.Expected.paidBy;
 import static wxfunnel.topology.Expected.row;
 import static wxfunnel.topology.Expected.single;
 import static wxfunnel.topology.Expected.touch;
@@ -93,16 +94,17 @@ class BothEcosystemsOnABrokerTest {
         final Instant paid = T0.plus(Duration.ofMinutes(4));
         final var r1 = touch(READ, "r1", "C", "200_1", null, T0, 0.5, paid);
         final var c1 = touch(COUPON, "c1", "C", null, null, T0.plus(Duration.ofMinutes(2)), 0.5, paid);
-        final Map<String, Conversion> weixinConversions = Map.of("tx1", attributed(Ecosystem.WEIXIN, "tx1", 8_800, "CNY", paid,
-            List.of(touch(COUPON, "c1", "C", null, null, T0.plus(Duration.ofMinutes(2)), 1.0, paid)),
+        final Map<String, Conversion> weixinConversions = Map.of("tx1", paidBy("u:u1", attributed(Ecosystem.WEIXIN, "tx1", 8_800, "CNY",
+            paid, List.of(touch(COUPON, "c1", "C", null, null, T0.plus(Duration.ofMinutes(2)), 1.0, paid)),
             List.of(touch(READ, "r1", "C", "200_1", null, T0, 1.0, paid)),
-            List.of(r1, c1), List.of(r1, c1)));
+            List.of(r1, c1), List.of(r1, c1))));
         final Map<String, FunnelRow> weixinFunnel = Map.of("C|2026-11-20",
             row(Ecosystem.WEIXIN, "C", "2026-11-20", "Asia/Shanghai", 1, 1, 1, Map.of("CNY", 8_800L), Map.of("CNY", 8_800L), false));
         final Instant tx2At = T0.plus(Duration.ofMinutes(3));
         final Map<String, Conversion> wechatConversions = Map.of(
-            "tx2", single(Ecosystem.WECHAT, "tx2", 1_999, "USD", tx2At, touch(SCAN, "s1", "B", null, "B", T0, 1.0, tx2At)),
-            "tx3", unattributed(Ecosystem.WECHAT, "tx3", 500, "SGD", T0.plus(Duration.ofMinutes(5)), UnattributedReason.NO_UNIONID));
+            "tx2", paidBy("u:w1", single(Ecosystem.WECHAT, "tx2", 1_999, "USD", tx2At, touch(SCAN, "s1", "B", null, "B", T0, 1.0, tx2At))),
+            "tx3", paidBy("o:wx-mini:o-mini-w9",
+                unattributed(Ecosystem.WECHAT, "tx3", 500, "SGD", T0.plus(Duration.ofMinutes(5)), UnattributedReason.NO_UNIONID)));
         final Map<String, FunnelRow> wechatFunnel = Map.of("B|2026-11-20",
             row(Ecosystem.WECHAT, "B", "2026-11-20", "UTC", 1, 0, 0, Map.of(), Map.of("USD", 1_999L), false));
 

@@ -12,6 +12,7 @@ import static wxfunnel.topology.Expected.row;
 import static wxfunnel.topology.Expected.single;
 import static wxfunnel.topology.Expected.touch;
 import static wxfunnel.topology.Expected.unattributed;
+import static wxfunnel.topology.Expected.withPayers;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -190,8 +191,9 @@ class FunnelTopologyTest {
         wechat.payment("tx2", "w2", at(hours(3)), 500, "SGD"),
         wechat.payment("tx3", "w2", at(hours(4)), 700, "SGD"));
 
-    assertThat(d.funnel()).isEqualTo(Map.of("E|2026-11-20", row(Ecosystem.WECHAT, "E", "2026-11-20", "UTC", 2, 2, 2,
-        Map.of("USD", 1_999L, "SGD", 1_200L), Map.of("USD", 1_999L, "SGD", 1_200L), false)));
+    // One person paid in USD, the other twice in SGD: one payer behind each currency's money.
+    assertThat(d.funnel()).isEqualTo(Map.of("E|2026-11-20", withPayers(row(Ecosystem.WECHAT, "E", "2026-11-20", "UTC", 2, 2, 2,
+        Map.of("USD", 1_999L, "SGD", 1_200L), Map.of("USD", 1_999L, "SGD", 1_200L), false), Map.of("USD", 1L, "SGD", 1L))));
   }
 
   @Test

@@ -104,7 +104,7 @@ class ReferenceModelPropertyTest {
       final ReferenceModel.Outputs expected = ReferenceModel.run(Ecosystem.WEIXIN, config, inputs, ReferenceModelPropertyTest::schema);
       cover(expected, knobs.model());
 
-      assertThat(d.conversions()).isEqualTo(expected.conversions());
+      assertThat(d.conversionsWithPayers()).isEqualTo(expected.conversions());
       assertThat(d.funnel()).isEqualTo(expected.funnel());
       assertThat(d.deadLetterSources()).isEqualTo(expected.deadLetters());
       assertThat(d.ledger()).isEqualTo(expected.ledger());

@@ -1,4 +1,4 @@
-package wxfunnel.metrics;
+package wxfunnel.egress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

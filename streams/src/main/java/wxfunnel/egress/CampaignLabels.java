@@ -1,4 +1,4 @@
-package wxfunnel.metrics;
+package wxfunnel.egress;
 
 import java.time.LocalDate;
 import java.util.HashMap;
@@ -15,7 +15,7 @@ import wxfunnel.events.FunnelRow;
  * a campaign near the edge does not flap between its own label and {@code other}, which would move
  * its numbers from one series to another on every scrape. At most {@code 2n} campaigns are named.
  */
-final class CampaignLabels {
+public final class CampaignLabels {
 
   /** Cohort days, up to the latest one in the rows, that count as recent. */
   static final int RECENT_DAYS = 7;
@@ -28,7 +28,7 @@ final class CampaignLabels {
   }
 
   /** Ranks the campaigns of {@code rows} again, and returns those named from now on. */
-  Set<String> update(final Iterable<FunnelRow> rows) {
+  public Set<String> update(final Iterable<FunnelRow> rows) {
     LocalDate latest = null;
     for (final FunnelRow row : rows) {
       latest = latest == null || row.getCohortDay().isAfter(latest) ? row.getCohortDay() : latest;
@@ -52,7 +52,7 @@ final class CampaignLabels {
   }
 
   /** The label of {@code campaign}: its own id when named, else {@code other}. */
-  String label(final String campaign) {
-    return named.contains(campaign) ? campaign : CommittedMetrics.OTHER;
+  public String label(final String campaign) {
+    return named.contains(campaign) ? campaign : Egress.OTHER;
   }
 }

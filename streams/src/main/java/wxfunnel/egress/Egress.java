@@ -1,0 +1,194 @@
+package wxfunnel.egress;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import wxfunnel.events.FunnelRow;
+
+/**
+ * What of one ecosystem's numbers may cross its wall (DESIGN 6a): everything shared (the business
+ * metrics, {@code replay --compare}, the demo's view and summary) goes through one of these, one
+ * per ecosystem. A number is a {@link Cell}: its value and how many distinct persons at least
+ * stand behind it. Three rules, with {@code k} the minimum of persons per cell:
+ *
+ * <ol>
+ *   <li><b>Threshold.</b> A campaign's cell backed by fewer than {@code k} persons is not shown on
+ *       its own: it folds into {@code campaign="other"} of the same other labels. When {@code
+ *       other} is still under {@code k}, the smallest shown cells fold into it too, until it
+ *       meets {@code k} (complementary suppression: a total minus the shown cells is {@code
+ *       other}, never a small cell); when even all of them together do not, none is shown. The
+ *       persons of {@code other} are those of its largest member: a person may be in several.
+ *   <li><b>Steps.</b> A shown value changes only when its persons moved by at least {@code k}
+ *       since it was last released, and its value by at least {@code k} too; until then the last
+ *       released value stays, so that the difference of two scrapes never isolates fewer than
+ *       {@code k} persons.
+ *   <li><b>Money follows persons.</b> Money is a cell like any other, backed by its payers: a
+ *       cell under {@code k} payers is never released.
+ * </ol>
+ *
+ * Inside the wall (the
+ * ecosystem's topics, DLQ and state) numbers stay exact.
+ */
+public final class Egress {
+
+  public static final int DEFAULT_MIN_CELL_USERS = 10;
+  public static final int DEFAULT_TOP_CAMPAIGNS = 20;
+  public static final int LOWEST_MIN_CELL_USERS = 3;
+  public static final String OTHER = "other";
+
+  /** A number computed inside the wall, and how many distinct persons at least stand behind it. */
+  public record Cell(double value, long persons) {
+
+    /** Both together: their values added, backed by the persons of the larger one at least. */
+    public Cell plus(final Cell other) {
+      return new Cell(value + other.value, Math.max(persons, other.persons));
+    }
+
+    boolean isEmpty() {
+      return value == 0 && persons == 0;
+    }
+  }
+
+  private final int k;
+  private final CampaignLabels campaigns;
+  /** Per family of cells, the cells last released, by labels: each stays until {@code k} persons move it. */
+  private final Map<String, Map<List<String>, Cell>> released = new HashMap<>();
+
+  /** An egress of cells backed by at least {@code minCellUsers} persons, naming at most about {@code topCampaigns} campaigns. */
+  public Egress(final int minCellUsers, final int topCampaigns) {
+    if (minCellUsers < LOWEST_MIN_CELL_USERS) {
+      throw new IllegalArgumentException("--min-cell-users must be at least " + LOWEST_MIN_CELL_USERS + ", not " + minCellUsers);
+    }
+    this.k = minCellUsers;
+    this.campaigns = new CampaignLabels(topCampaigns);
+  }
+
+  /** Ranks the campaigns of {@code rows} again, for {@link #label}. */
+  public synchronized void rank(final Iterable<FunnelRow> rows) {
+    campaigns.update(rows);
+  }
+
+  /** The label of {@code campaign}: its own id for the top campaigns, else {@code other}; bounded, for every reader. */
+  public synchronized String label(final String campaign) {
+    return campaigns.label(campaign);
+  }
+
+  public int minCellUsers() {
+    return k;
+  }
+
+  /**
+   * The values of {@code family}'s cells that may leave, by labels. Label {@code campaignAt} of
+   * each cell is its campaign, which a small cell folds away from.
+   */
+  public synchronized Map<List<String>, Double> release(final String family, final Map<List<String>, Cell> cells,
+      final int campaignAt) {
+    final Map<List<String>, Cell> shown = new LinkedHashMap<>();
+    groups(cells, campaignAt).forEach((otherLabels, group) -> shown.putAll(fold(otherLabels, group)));
+    return step(family, shown);
+  }
+
+  /**
+   * The values of {@code family}'s cells that may leave, when they have no campaign to fold into
+   * (statuses that add up to a total, the buckets of a histogram): none while one of them is backed
+   * by fewer than {@code k} persons, as the others would give it away; each in steps, as for
+   * {@link #release}.
+   */
+  public synchronized Map<List<String>, Double> releaseAll(final String family, final Map<List<String>, Cell> cells) {
+    final boolean small = cells.values().stream().anyMatch(c -> !c.isEmpty() && c.persons() < k);
+    return step(family, small ? Map.of() : cells);
+  }
+
+  /**
+   * The values of {@code family}'s cells that may leave together (the buckets, count and sum of a
+   * histogram, whose buckets less the ones below and whose count a reader subtracts from each
+   * other): none while one of them is backed by fewer than {@code k} persons; then the last
+   * released ones, until every cell kept its value or moved enough, and all move at once.
+   */
+  public synchronized Map<List<String>, Double> releaseTogether(final String family, final Map<List<String>, Cell> cells) {
+    final boolean small = cells.values().stream().anyMatch(c -> !c.isEmpty() && c.persons() < k);
+    final Map<List<String>, Cell> before = released.get(family);
+    final Cell none = new Cell(0, 0);
+    if (!small && (before == null || cells.entrySet().stream()
+        .allMatch(cell -> movedEnough(before.getOrDefault(cell.getKey(), none), cell.getValue())))) {
+      released.put(family, new HashMap<>(cells));
+    }
+    return values(released.getOrDefault(family, Map.of()));
+  }
+
+  /**
+   * Whether a cell kept its value, or moved by at least {@code k} persons and by at least {@code
+   * k} in its own unit: a count of {@code other} (campaigns whose persons overlap, some leaving it
+   * as they grow) may move by less than its persons did, and the count is what a reader subtracts.
+   */
+  private boolean movedEnough(final Cell before, final Cell now) {
+    return before.value() == now.value()
+        || Math.abs(now.persons() - before.persons()) >= k && Math.abs(now.value() - before.value()) >= k;
+  }
+
+  /** The cells by their labels other than the campaign: by the labels of their {@code other}. */
+  private static Map<List<String>, Map<List<String>, Cell>> groups(final Map<List<String>, Cell> cells, final int campaignAt) {
+    final Map<List<String>, Map<List<String>, Cell>> groups = new TreeMap<>(Comparator.comparing(Object::toString));
+    cells.forEach((labels, cell) -> {
+      final List<String> other = new ArrayList<>(labels);
+      other.set(campaignAt, OTHER);
+      groups.computeIfAbsent(List.copyOf(other), o -> new TreeMap<>(Comparator.comparing(Object::toString))).put(labels, cell);
+    });
+    return groups;
+  }
+
+  /** Rule 1 on the cells of one group: those shown, the small ones folded into the group's {@code other}. */
+  private Map<List<String>, Cell> fold(final List<String> otherLabels, final Map<List<String>, Cell> group) {
+    final Map<List<String>, Cell> named = new TreeMap<>(Comparator.comparing(Object::toString));
+    Cell other = null;
+    for (final Map.Entry<List<String>, Cell> entry : group.entrySet()) {
+      // A cell of nobody folds too: its campaign's name alone would say that it has fewer than k persons.
+      if (entry.getValue().persons() < k || entry.getKey().equals(otherLabels)) {
+        other = other == null ? entry.getValue() : other.plus(entry.getValue());
+      } else {
+        named.put(entry.getKey(), entry.getValue());
+      }
+    }
+    while (other != null && !other.isEmpty() && other.persons() < k && !named.isEmpty()) {
+      final List<String> smallest = Collections.min(named.entrySet(), Comparator.comparingLong(
+          (Map.Entry<List<String>, Cell> e) -> e.getValue().persons()).thenComparing(e -> e.getKey().toString())).getKey();
+      other = other.plus(named.remove(smallest));
+    }
+    if (other != null && !other.isEmpty() && other.persons() < k) {
+      return Map.of();
+    }
+    if (other != null) {
+      named.put(otherLabels, other);
+    }
+    return named;
+  }
+
+  /**
+   * Rule 2: per shown cell, the value last released, replaced once it moved enough. A cell no
+   * longer shown keeps its last release, so that one shown again does not move by less than
+   * {@code k} persons either.
+   */
+  private Map<List<String>, Double> step(final String family, final Map<List<String>, Cell> shown) {
+    final Map<List<String>, Cell> last = released.computeIfAbsent(family, f -> new HashMap<>());
+    final Map<List<String>, Cell> now = new TreeMap<>(Comparator.comparing(Object::toString));
+    shown.forEach((labels, cell) -> {
+      final Cell before = last.get(labels);
+      if (before == null || movedEnough(before, cell)) {
+        last.put(labels, cell);
+      }
+      now.put(labels, last.get(labels));
+    });
+    return values(now);
+  }
+
+  private static Map<List<String>, Double> values(final Map<List<String>, Cell> cells) {
+    final Map<List<String>, Double> values = new TreeMap<>(Comparator.comparing(Object::toString));
+    cells.forEach((labels, cell) -> values.put(labels, cell.value()));
+    return values;
+  }
+}

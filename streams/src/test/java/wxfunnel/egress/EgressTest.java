@@ -1,0 +1,135 @@
+package wxfunnel.egress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import wxfunnel.egress.Egress.Cell;
+
+/** DESIGN 6a's rules on cells worked out by hand, with k = 3 unless said. */
+class EgressTest {
+
+  private final Egress egress = new Egress(3, 20);
+
+  @Test
+  void smallCellsFoldIntoOtherAndTheSmallestShownOneJoinsThemUntilOtherMeetsK() {
+    // b (2 persons) and c (1) are under k: other holds them, but other's persons are those of its
+    // largest member at least, 2. d, the smallest shown cell, joins it: other = b + c + d, 5 persons.
+    final Map<List<String>, Double> released = egress.release("users", cells(
+        "a", 10, 10, "b", 2, 2, "c", 1, 1, "d", 5, 5), 0);
+    assertThat(released).isEqualTo(Map.of(List.of("a", "paid"), 10.0, List.of("other", "paid"), 8.0));
+  }
+
+  @Test
+  void whenEvenAllCellsTogetherAreUnderKNothingIsShown() {
+    assertThat(egress.release("users", cells("b", 2, 2, "c", 2, 1), 0)).isEmpty();
+  }
+
+  @Test
+  void anInputCampaignCalledOtherIsNeverShownAsACampaignOfItsOwn() {
+    // "other" from the top-campaigns labels is a fold already: it goes with the small cells.
+    assertThat(egress.release("users", cells("a", 4, 4, "other", 7, 7), 0))
+        .isEqualTo(Map.of(List.of("a", "paid"), 4.0, List.of("other", "paid"), 7.0));
+  }
+
+  @Test
+  void aCellOfNobodyFoldsToo() {
+    // Its campaign's name alone would say that it has fewer than k persons.
+    assertThat(egress.release("users", cells("a", 10, 10, "z", 0, 0), 0))
+        .isEqualTo(Map.of(List.of("a", "paid"), 10.0, List.of("other", "paid"), 0.0));
+  }
+
+  @Test
+  void aCountMovesOnlyByKToo() {
+    // other's persons are its largest member's; its count may move by less, as campaigns leave it.
+    final Egress tenOrMore = new Egress(10, 20);
+    assertThat(tenOrMore.release("users", cells("other", 30, 15), 0)).containsEntry(List.of("other", "paid"), 30.0);
+    assertThat(tenOrMore.release("users", cells("other", 34, 26), 0)).containsEntry(List.of("other", "paid"), 30.0);
+    assertThat(tenOrMore.release("users", cells("other", 41, 27), 0)).containsEntry(List.of("other", "paid"), 41.0);
+  }
+
+  @Test
+  void aValueMovesOnlyOnceKPersonsMovedIt() {
+    assertThat(egress.release("gmv", cells("a", 1_000, 10), 0)).containsEntry(List.of("a", "paid"), 1_000.0);
+    // Two more payers, money up: still the last released value.
+    assertThat(egress.release("gmv", cells("a", 1_250, 12), 0)).containsEntry(List.of("a", "paid"), 1_000.0);
+    // The same payers paid again: no new person behind the change.
+    assertThat(egress.release("gmv", cells("a", 1_400, 12), 0)).containsEntry(List.of("a", "paid"), 1_000.0);
+    // A third: three persons since the last release.
+    assertThat(egress.release("gmv", cells("a", 1_480, 13), 0)).containsEntry(List.of("a", "paid"), 1_480.0);
+    // Back by two (a revision): held; by three: released.
+    assertThat(egress.release("gmv", cells("a", 1_300, 11), 0)).containsEntry(List.of("a", "paid"), 1_480.0);
+    assertThat(egress.release("gmv", cells("a", 1_200, 10), 0)).containsEntry(List.of("a", "paid"), 1_200.0);
+  }
+
+  @Test
+  void aCellShownAgainAfterFoldingDoesNotMoveByFewerThanKPersons() {
+    assertThat(egress.release("users", cells("a", 10, 10, "b", 9, 9), 0)).containsEntry(List.of("a", "paid"), 10.0);
+    // a falls under k (revised to 2): folded; back at 11, one person from its last release.
+    assertThat(egress.release("users", cells("a", 2, 2, "b", 9, 9), 0)).doesNotContainKey(List.of("a", "paid"));
+    assertThat(egress.release("users", cells("a", 11, 11, "b", 9, 9), 0)).containsEntry(List.of("a", "paid"), 10.0);
+  }
+
+  @Test
+  void cellsWithoutACampaignAreAllWithheldWhileOneIsSmallAndEachMovesInSteps() {
+    final Map<List<String>, Cell> statuses = new LinkedHashMap<>();
+    statuses.put(List.of("ATTRIBUTED"), new Cell(40, 30));
+    statuses.put(List.of("UNATTRIBUTED"), new Cell(2, 2));
+    // UNATTRIBUTED has 2 payers: neither is shown (ATTRIBUTED would be the total's rest).
+    assertThat(egress.releaseAll("conversions", statuses)).isEmpty();
+    statuses.put(List.of("UNATTRIBUTED"), new Cell(5, 4));
+    assertThat(egress.releaseAll("conversions", statuses))
+        .isEqualTo(Map.of(List.of("ATTRIBUTED"), 40.0, List.of("UNATTRIBUTED"), 5.0));
+    // ATTRIBUTED moves by 5 payers, UNATTRIBUTED by 1: only ATTRIBUTED moves.
+    statuses.put(List.of("ATTRIBUTED"), new Cell(47, 35));
+    statuses.put(List.of("UNATTRIBUTED"), new Cell(6, 5));
+    assertThat(egress.releaseAll("conversions", statuses))
+        .isEqualTo(Map.of(List.of("ATTRIBUTED"), 47.0, List.of("UNATTRIBUTED"), 5.0));
+    statuses.put(List.of("UNATTRIBUTED"), new Cell(9, 7));
+    assertThat(egress.releaseAll("conversions", statuses))
+        .isEqualTo(Map.of(List.of("ATTRIBUTED"), 47.0, List.of("UNATTRIBUTED"), 9.0));
+    // Revised down to 2 payers: all withheld again.
+    statuses.put(List.of("UNATTRIBUTED"), new Cell(2, 2));
+    assertThat(egress.releaseAll("conversions", statuses)).isEmpty();
+  }
+
+  @Test
+  void cellsReleasedTogetherMoveOnlyWhenEachKeptItsValueOrMovedEnough() {
+    final Map<List<String>, Cell> histogram = new LinkedHashMap<>();
+    histogram.put(List.of("le=60"), new Cell(12, 11));
+    histogram.put(List.of("le=300"), new Cell(20, 18));
+    histogram.put(List.of("count"), new Cell(32, 29));
+    assertThat(egress.releaseTogether("histogram", histogram))
+        .isEqualTo(Map.of(List.of("le=60"), 12.0, List.of("le=300"), 20.0, List.of("count"), 32.0));
+    // le=60 by 4 conversions of 3 payers, le=300 by 2 of 2: le=300 holds them all back.
+    histogram.put(List.of("le=60"), new Cell(16, 14));
+    histogram.put(List.of("le=300"), new Cell(22, 20));
+    histogram.put(List.of("count"), new Cell(38, 34));
+    assertThat(egress.releaseTogether("histogram", histogram)).containsEntry(List.of("count"), 32.0);
+    // le=300 by 3 of 3 since the release: all move, at once.
+    histogram.put(List.of("le=300"), new Cell(23, 21));
+    histogram.put(List.of("count"), new Cell(39, 35));
+    assertThat(egress.releaseTogether("histogram", histogram))
+        .isEqualTo(Map.of(List.of("le=60"), 16.0, List.of("le=300"), 23.0, List.of("count"), 39.0));
+  }
+
+  @Test
+  void theThresholdIsNeverBelowThree() {
+    assertThatThrownBy(() -> new Egress(2, 20)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--min-cell-users must be at least 3, not 2");
+    assertThat(new Egress(Egress.DEFAULT_MIN_CELL_USERS, 20).minCellUsers()).isEqualTo(10);
+  }
+
+  /** Cells of the paid step: campaign, value and persons, by threes. */
+  private static Map<List<String>, Cell> cells(final Object... campaignValuePersons) {
+    final Map<List<String>, Cell> cells = new LinkedHashMap<>();
+    for (int i = 0; i < campaignValuePersons.length; i += 3) {
+      cells.put(List.of((String) campaignValuePersons[i], "paid"), new Cell(((Number) campaignValuePersons[i + 1]).doubleValue(),
+          ((Number) campaignValuePersons[i + 2]).longValue()));
+    }
+    return cells;
+  }
+}
