@@ -19,10 +19,10 @@ final class EgressOptions {
 
   /** The threshold, once checked: one clear error when it is below the lowest allowed. */
   int minCellUsers() {
-    if (minCellUsers < Egress.LOWEST_MIN_CELL_USERS) {
-      throw new ParameterException(spec.commandLine(),
-          "--min-cell-users must be at least " + Egress.LOWEST_MIN_CELL_USERS + ", not " + minCellUsers);
+    try {
+      return Egress.checked(minCellUsers);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    return minCellUsers;
   }
 }

@@ -90,7 +90,7 @@ final class ReplayCommand implements Callable<Integer> {
       for (final Ecosystem eco : ecosystems) {
         final Names names = new Names(eco, compare);
         ShadowComparison.print(ShadowComparison.of(client.kafkaConfig(), new RegistryClient(client.schemaRegistryUrl), names,
-            funnel.model, minCellUsers), names, minCellUsers, System.out);
+            funnel.config(eco), minCellUsers), names, minCellUsers, System.out);
       }
       return 0;
     }

@@ -98,7 +98,7 @@ final class RunCommand implements Callable<Integer> {
       running.closeOnStop(processor);
       processor.onError(() -> running.fail(name + " processor stopped in ERROR; see its log"));
       metrics.watchRegistry(eco, registryUrl(eco));
-      running.closeOnStop(metrics.follow(processor, kafkaConfig(eco), registryUrl(eco), funnel.config(eco).model(), wall,
+      running.closeOnStop(metrics.follow(processor, kafkaConfig(eco), registryUrl(eco), funnel.config(eco), wall,
           null));
       System.out.println(name + " processor running; metrics at " + metrics.url() + "/metrics");
     } catch (InterruptedException e) {

@@ -100,7 +100,7 @@ public final class Demo {
         try {
           for (final FunnelProcessor processor : processors) {
             business.add(metrics.follow(processor, stack.kafka().clientConfig(), stack.registryUrl(),
-                options.semantics().apply(processor.ecosystem()).model(),
+                options.semantics().apply(processor.ecosystem()),
                 walls.get(processor.ecosystem()), STARTUP_TIMEOUT));
           }
           out.println("metrics=" + metrics.url() + "/metrics health=" + metrics.url() + "/health");
@@ -129,7 +129,7 @@ public final class Demo {
         .withPersonsPerSecond(options.rate() / TrafficModel.EVENTS_PER_PERSON).withoutDailyRhythm()
         .withStart(began.minus(options.backfill())).withDropAt(dropAt)));
     try (TrafficSender sender = new TrafficSender(stack.kafka().clientConfig(), registry);
-        OutputView view = new OutputView(stack.kafka().clientConfig(), registry, walls);
+        OutputView view = new OutputView(stack.kafka().clientConfig(), registry, walls, options.semantics());
         Admin admin = Admin.create(stack.kafka().clientConfig())) {
       final TrafficLoop traffic = new TrafficLoop(generator, sender);
       final Thread thread = new Thread(traffic, "wxfunnel-demo-traffic");

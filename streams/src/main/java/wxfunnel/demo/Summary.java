@@ -2,6 +2,7 @@ package wxfunnel.demo;
 
 import java.util.Map;
 import java.util.TreeMap;
+import wxfunnel.egress.Cells;
 
 /** What the committed outputs say, per ecosystem: funnel totals per campaign, conversions, dead letters. */
 public record Summary(Map<String, Ecosystem> ecosystems) {
@@ -29,8 +30,8 @@ public record Summary(Map<String, Ecosystem> ecosystems) {
   public record Campaign(Long touched, Long coupon, Long paid, Map<String, Long> gmv) {
 
     static Campaign of(final String step, final long users) {
-      return new Campaign(step.equals("touched") ? users : null, step.equals("coupon") ? users : null,
-          step.equals("paid") ? users : null, Map.of());
+      final int at = Cells.STEPS.indexOf(step);
+      return new Campaign(at == 0 ? users : null, at == 1 ? users : null, at == 2 ? users : null, Map.of());
     }
 
     static Campaign ofMoney(final String currency, final long amount) {

@@ -46,7 +46,7 @@ public final class CampaignLabels {
     final List<String> ranked = touched.entrySet().stream().filter(e -> e.getValue() > 0)
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
         .map(Map.Entry::getKey).toList();
-    named.retainAll(ranked.subList(0, Math.min(ranked.size(), 2 * n)));
+    named.retainAll(ranked.subList(0, (int) Math.min(ranked.size(), 2L * n)));
     named.addAll(ranked.subList(0, Math.min(ranked.size(), n)));
     return Set.copyOf(named);
   }

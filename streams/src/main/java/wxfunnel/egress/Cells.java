@@ -1,6 +1,10 @@
 package wxfunnel.egress;
 
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +27,8 @@ public final class Cells {
   public static final String FUNNEL_USERS = "funnel users";
   public static final String GMV = "gmv";
   public static final String CONVERSIONS = "conversions";
+  public static final String ATTRIBUTED_CONVERSIONS = "attributed conversions";
+  public static final String TIME_TO_CONVERT = "time to convert";
 
   /** The steps of a funnel, in order. */
   public static final List<String> STEPS = List.of("touched", "coupon", "paid");
@@ -48,37 +54,88 @@ public final class Cells {
   public Map<List<String>, Cell> cells(final int campaignAt, final UnaryOperator<String> label) {
     final Map<List<String>, Cell> cells = new TreeMap<>(Comparator.comparing(Object::toString));
     values.forEach((labels, value) -> {
-      final long behind = persons.getOrDefault(labels, Set.of()).size() + counted.getOrDefault(labels, 0L);
       final List<String> relabelled = new ArrayList<>(labels);
       relabelled.set(campaignAt, label.apply(labels.get(campaignAt)));
-      cells.merge(List.copyOf(relabelled), new Cell(value, behind), Cell::plus);
+      cells.merge(List.copyOf(relabelled), new Cell(value, behind(labels)), Cell::plus);
+    });
+    return cells;
+  }
+
+  /** The cells, by their labels. */
+  public Map<List<String>, Cell> cells() {
+    final Map<List<String>, Cell> cells = new TreeMap<>(Comparator.comparing(Object::toString));
+    values.forEach((labels, value) -> cells.put(labels, new Cell(value, behind(labels))));
+    return cells;
+  }
+
+  private long behind(final List<String> labels) {
+    return persons.getOrDefault(labels, Set.of()).size() + counted.getOrDefault(labels, 0L);
+  }
+
+  /**
+   * Funnel users per campaign and step, over all cohort days. A user counts once per journey, and
+   * comes back to a campaign after its conversion window in another journey, often of another
+   * cohort day: a campaign's users are backed by at least its count over the most journeys one
+   * person can start in the days of its rows (see {@link #journeysAtMost}).
+   */
+  public static Cells funnelUsers(final Collection<FunnelRow> rows, final Duration conversionWindow) {
+    final Cells cells = new Cells();
+    byCampaign(rows).forEach((campaign, ofCampaign) -> {
+      final long journeys = journeysAtMost(ofCampaign, conversionWindow);
+      final long[] steps = new long[STEPS.size()];
+      for (final FunnelRow row : ofCampaign) {
+        steps[0] += row.getTouched();
+        steps[1] += row.getCoupon();
+        steps[2] += row.getPaid();
+      }
+      for (int i = 0; i < steps.length; i++) {
+        cells.addCounted(List.of(campaign, STEPS.get(i)), steps[i], ceilDiv(steps[i], journeys));
+      }
     });
     return cells;
   }
 
   /**
-   * Funnel users per campaign and step, over all cohort days: each backed by the users it counts
-   * (a user who comes back to a campaign after its conversion window is counted, and backs it,
-   * once per journey, as in the funnel itself).
+   * GMV per campaign and currency, over all cohort days: backed by its payers in that currency
+   * (rows written before they were counted have none), over the most journeys one person can start
+   * in the days of the campaign's rows.
    */
-  public static Cells funnelUsers(final Iterable<FunnelRow> rows) {
+  public static Cells gmv(final Collection<FunnelRow> rows, final Duration conversionWindow) {
     final Cells cells = new Cells();
-    for (final FunnelRow row : rows) {
-      final long[] steps = {row.getTouched(), row.getCoupon(), row.getPaid()};
-      for (int i = 0; i < steps.length; i++) {
-        cells.addCounted(List.of(row.getCampaignId(), STEPS.get(i)), steps[i], steps[i]);
+    byCampaign(rows).forEach((campaign, ofCampaign) -> {
+      final long journeys = journeysAtMost(ofCampaign, conversionWindow);
+      final Map<String, long[]> money = new TreeMap<>();
+      for (final FunnelRow row : ofCampaign) {
+        row.getGmv().forEach((currency, amount) -> {
+          final long[] sum = money.computeIfAbsent(currency, c -> new long[2]);
+          sum[0] += amount;
+          sum[1] += Math.max(0, row.getPayers().getOrDefault(currency, 0L));
+        });
       }
-    }
+      money.forEach((currency, sum) -> cells.addCounted(List.of(campaign, currency), sum[0], ceilDiv(sum[1], journeys)));
+    });
     return cells;
   }
 
-  /** GMV per campaign and currency, over all cohort days: each backed by its payers in that currency. */
-  public static Cells gmv(final Iterable<FunnelRow> rows) {
-    final Cells cells = new Cells();
-    for (final FunnelRow row : rows) {
-      row.getGmv().forEach((currency, amount) ->
-          cells.addCounted(List.of(row.getCampaignId(), currency), amount, row.getPayers().getOrDefault(currency, 0L)));
-    }
-    return cells;
+  /**
+   * The most journeys one person can start in the cohort days of {@code rows}: each starts more
+   * than a conversion window after the one before, so n of them span more than n - 1 windows (an
+   * hour more for a day of daylight saving time).
+   */
+  static long journeysAtMost(final Collection<FunnelRow> rows, final Duration conversionWindow) {
+    final LocalDate first = rows.stream().map(FunnelRow::getCohortDay).min(LocalDate::compareTo).orElseThrow();
+    final LocalDate last = rows.stream().map(FunnelRow::getCohortDay).max(LocalDate::compareTo).orElseThrow();
+    final Duration span = Duration.ofDays(ChronoUnit.DAYS.between(first, last) + 1).plusHours(1);
+    return Math.max(1, ceilDiv(span.toMillis(), conversionWindow.toMillis()));
+  }
+
+  private static Map<String, List<FunnelRow>> byCampaign(final Collection<FunnelRow> rows) {
+    final Map<String, List<FunnelRow>> byCampaign = new TreeMap<>();
+    rows.forEach(row -> byCampaign.computeIfAbsent(row.getCampaignId(), c -> new ArrayList<>()).add(row));
+    return byCampaign;
+  }
+
+  private static long ceilDiv(final long dividend, final long divisor) {
+    return -Math.floorDiv(-dividend, divisor);
   }
 }

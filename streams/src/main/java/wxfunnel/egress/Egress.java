@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
 import wxfunnel.events.FunnelRow;
 
 /**
@@ -31,8 +32,11 @@ import wxfunnel.events.FunnelRow;
  *       cell under {@code k} payers is never released.
  * </ol>
  *
- * Inside the wall (the
- * ecosystem's topics, DLQ and state) numbers stay exact.
+ * Several readers of the outputs may share one egress (the demo's screen and {@code /metrics}):
+ * each says how far it has read, and only one that has read at least as far as the last release,
+ * on every partition both read, releases anything; the others get the last release. So releases
+ * follow the outputs forward, never back to an older reading. Inside the wall (the ecosystem's
+ * topics, DLQ and state) numbers stay exact.
  */
 public final class Egress {
 
@@ -58,19 +62,30 @@ public final class Egress {
   private final CampaignLabels campaigns;
   /** Per family of cells, the cells last released, by labels: each stays until {@code k} persons move it. */
   private final Map<String, Map<List<String>, Cell>> released = new HashMap<>();
+  /** Per family, what its last release showed. */
+  private final Map<String, Map<List<String>, Double>> shown = new HashMap<>();
+  /** How far the readers behind the releases so far had read, per partition. */
+  private final Map<TopicPartition, Long> newest = new HashMap<>();
 
   /** An egress of cells backed by at least {@code minCellUsers} persons, naming at most about {@code topCampaigns} campaigns. */
   public Egress(final int minCellUsers, final int topCampaigns) {
-    if (minCellUsers < LOWEST_MIN_CELL_USERS) {
-      throw new IllegalArgumentException("--min-cell-users must be at least " + LOWEST_MIN_CELL_USERS + ", not " + minCellUsers);
-    }
-    this.k = minCellUsers;
+    this.k = checked(minCellUsers);
     this.campaigns = new CampaignLabels(topCampaigns);
   }
 
-  /** Ranks the campaigns of {@code rows} again, for {@link #label}. */
-  public synchronized void rank(final Iterable<FunnelRow> rows) {
-    campaigns.update(rows);
+  /** {@code minCellUsers}, if it is at least {@link #LOWEST_MIN_CELL_USERS}. */
+  public static int checked(final int minCellUsers) {
+    if (minCellUsers < LOWEST_MIN_CELL_USERS) {
+      throw new IllegalArgumentException("--min-cell-users must be at least " + LOWEST_MIN_CELL_USERS + ", not " + minCellUsers);
+    }
+    return minCellUsers;
+  }
+
+  /** Ranks the campaigns of {@code rows}, read up to {@code asOf}, again for {@link #label}; unless an older reading. */
+  public synchronized void rank(final Iterable<FunnelRow> rows, final Map<TopicPartition, Long> asOf) {
+    if (advance(asOf)) {
+      campaigns.update(rows);
+    }
   }
 
   /** The label of {@code campaign}: its own id for the top campaigns, else {@code other}; bounded, for every reader. */
@@ -83,14 +98,18 @@ public final class Egress {
   }
 
   /**
-   * The values of {@code family}'s cells that may leave, by labels. Label {@code campaignAt} of
-   * each cell is its campaign, which a small cell folds away from.
+   * The values of {@code family}'s cells, computed from the outputs read up to {@code asOf}, that
+   * may leave, by labels. Label {@code campaignAt} of each cell is its campaign, which a small cell
+   * folds away from.
    */
   public synchronized Map<List<String>, Double> release(final String family, final Map<List<String>, Cell> cells,
-      final int campaignAt) {
-    final Map<List<String>, Cell> shown = new LinkedHashMap<>();
-    groups(cells, campaignAt).forEach((otherLabels, group) -> shown.putAll(fold(otherLabels, group)));
-    return step(family, shown);
+      final int campaignAt, final Map<TopicPartition, Long> asOf) {
+    if (!advance(asOf)) {
+      return lastShown(family);
+    }
+    final Map<List<String>, Cell> folded = new LinkedHashMap<>();
+    groups(cells, campaignAt).forEach((otherLabels, group) -> folded.putAll(fold(otherLabels, group)));
+    return step(family, folded);
   }
 
   /**
@@ -99,9 +118,12 @@ public final class Egress {
    * by fewer than {@code k} persons, as the others would give it away; each in steps, as for
    * {@link #release}.
    */
-  public synchronized Map<List<String>, Double> releaseAll(final String family, final Map<List<String>, Cell> cells) {
-    final boolean small = cells.values().stream().anyMatch(c -> !c.isEmpty() && c.persons() < k);
-    return step(family, small ? Map.of() : cells);
+  public synchronized Map<List<String>, Double> releaseAll(final String family, final Map<List<String>, Cell> cells,
+      final Map<TopicPartition, Long> asOf) {
+    if (!advance(asOf)) {
+      return lastShown(family);
+    }
+    return step(family, anySmall(cells) ? Map.of() : cells);
   }
 
   /**
@@ -110,15 +132,39 @@ public final class Egress {
    * other): none while one of them is backed by fewer than {@code k} persons; then the last
    * released ones, until every cell kept its value or moved enough, and all move at once.
    */
-  public synchronized Map<List<String>, Double> releaseTogether(final String family, final Map<List<String>, Cell> cells) {
-    final boolean small = cells.values().stream().anyMatch(c -> !c.isEmpty() && c.persons() < k);
+  public synchronized Map<List<String>, Double> releaseTogether(final String family, final Map<List<String>, Cell> cells,
+      final Map<TopicPartition, Long> asOf) {
+    if (!advance(asOf)) {
+      return lastShown(family);
+    }
     final Map<List<String>, Cell> before = released.get(family);
     final Cell none = new Cell(0, 0);
-    if (!small && (before == null || cells.entrySet().stream()
+    if (!anySmall(cells) && (before == null || cells.entrySet().stream()
         .allMatch(cell -> movedEnough(before.getOrDefault(cell.getKey(), none), cell.getValue())))) {
       released.put(family, new HashMap<>(cells));
     }
-    return values(released.getOrDefault(family, Map.of()));
+    shown.put(family, values(released.getOrDefault(family, Map.of())));
+    return lastShown(family);
+  }
+
+  private boolean anySmall(final Map<List<String>, Cell> cells) {
+    return cells.values().stream().anyMatch(c -> !c.isEmpty() && c.persons() < k);
+  }
+
+  /**
+   * Whether a reader at {@code asOf} has read at least as far as every release so far, on each
+   * partition both read; if so, releases are as of there from now on.
+   */
+  private boolean advance(final Map<TopicPartition, Long> asOf) {
+    final boolean ahead = asOf.entrySet().stream().allMatch(p -> p.getValue() >= newest.getOrDefault(p.getKey(), 0L));
+    if (ahead) {
+      asOf.forEach((partition, offset) -> newest.merge(partition, offset, Math::max));
+    }
+    return ahead;
+  }
+
+  private Map<List<String>, Double> lastShown(final String family) {
+    return shown.getOrDefault(family, Map.of());
   }
 
   /**
@@ -173,17 +219,18 @@ public final class Egress {
    * longer shown keeps its last release, so that one shown again does not move by less than
    * {@code k} persons either.
    */
-  private Map<List<String>, Double> step(final String family, final Map<List<String>, Cell> shown) {
+  private Map<List<String>, Double> step(final String family, final Map<List<String>, Cell> cells) {
     final Map<List<String>, Cell> last = released.computeIfAbsent(family, f -> new HashMap<>());
     final Map<List<String>, Cell> now = new TreeMap<>(Comparator.comparing(Object::toString));
-    shown.forEach((labels, cell) -> {
+    cells.forEach((labels, cell) -> {
       final Cell before = last.get(labels);
       if (before == null || movedEnough(before, cell)) {
         last.put(labels, cell);
       }
       now.put(labels, last.get(labels));
     });
-    return values(now);
+    shown.put(family, values(now));
+    return lastShown(family);
   }
 
   private static Map<List<String>, Double> values(final Map<List<String>, Cell> cells) {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -40,6 +40,7 @@ import wxfunnel.runtime.CommittedView;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.Ledger;
 import wxfunnel.topics.Names;
+import wxfunnel.topology.FunnelConfig;
 
 /**
  * Business metrics of one ecosystem, exported from what its processor has committed: a
@@ -75,7 +76,7 @@ public final class CommittedMetrics implements AutoCloseable {
   record Credit(double seconds, double weight) {}
 
   private final String ecosystem;
-  private final AttributionModel model;
+  private final FunnelConfig config;
   private final KafkaConsumer<String, byte[]> consumer;
   private final Names names;
   private final SchemaRegistry registry;
@@ -95,10 +96,10 @@ public final class CommittedMetrics implements AutoCloseable {
   private volatile boolean closing;
 
   private CommittedMetrics(final Ecosystem ecosystem, final Map<String, Object> kafka, final SchemaRegistry registry,
-      final MeterRegistry meters, final AttributionModel model, final Egress egress) {
+      final MeterRegistry meters, final FunnelConfig config, final Egress egress) {
     this.ecosystem = EcoTopic.prefix(ecosystem);
     this.egress = egress;
-    this.model = model;
+    this.config = config;
     this.consumer = CommittedView.consumer(kafka);
     this.names = new Names(ecosystem);
     this.registry = registry;
@@ -128,12 +129,12 @@ public final class CommittedMetrics implements AutoCloseable {
   }
 
   /**
-   * Starts following the committed outputs of {@code ecosystem}; {@code model} is the attribution
-   * model of the time-to-convert histogram. The business numbers leave through {@code egress}.
+   * Starts following the committed outputs of {@code ecosystem}, computed under {@code config}
+   * (its model is the time-to-convert histogram's). The business numbers leave through {@code egress}.
    */
   public static CommittedMetrics start(final Ecosystem ecosystem, final Map<String, Object> kafka, final SchemaRegistry registry,
-      final MeterRegistry meters, final AttributionModel model, final Egress egress) {
-    final CommittedMetrics metrics = new CommittedMetrics(ecosystem, kafka, registry, meters, model, egress);
+      final MeterRegistry meters, final FunnelConfig config, final Egress egress) {
+    final CommittedMetrics metrics = new CommittedMetrics(ecosystem, kafka, registry, meters, config, egress);
     metrics.thread.start();
     return metrics;
   }
@@ -188,7 +189,7 @@ public final class CommittedMetrics implements AutoCloseable {
       final Duration patience = published > 0 ? PUBLISH_AT_LEAST_EVERY : FIRST_PUBLISH_AT_LATEST;
       if (reached || now - roundStarted >= patience.toMillis()) {
         if (now - published >= PUBLISH_EVERY.toMillis()) {
-          publish();
+          publish(positions(partitions));
           published = now;
         }
         roundStarted = now;
@@ -228,7 +229,7 @@ public final class CommittedMetrics implements AutoCloseable {
   }
 
   private CommittedView<Facts> newView() {
-    return new CommittedView<>(names, registry, conversion -> facts(conversion, model));
+    return new CommittedView<>(names, registry, conversion -> facts(conversion, config.model()));
   }
 
   /**
@@ -291,10 +292,10 @@ public final class CommittedMetrics implements AutoCloseable {
   /**
    * The histogram of the conversions' times to convert: per bucket of {@link
    * #TIME_TO_CONVERT_BOUNDS}, the attributed conversions whose credit-weighted time to convert is
-   * at most its bound (cumulative), and the sum of those times. The
-   * conversions between two bounds are backed by their payers; when fewer than {@code k}, they are
-   * counted in the next bucket instead, so that no bucket minus the one below it singles out fewer
-   * than {@code k} payers.
+   * at most its bound (cumulative), and the sum of those times. The conversions between two bounds
+   * are backed by their payers; when fewer than {@code k}, they are counted in the next bucket
+   * instead (the slowest, with the range below them, under +Inf only), so that no bucket minus the
+   * one below it singles out fewer than {@code k} payers.
    */
   static TimeToConvertHistogram.Buckets histogram(final Collection<Timed> conversions, final int k) {
     final List<Timed> sorted = conversions.stream().sorted(Comparator.comparingDouble(Timed::seconds)).toList();
@@ -315,7 +316,7 @@ public final class CommittedMetrics implements AutoCloseable {
       cumulative[i] = shown;
     }
     if (!between.isEmpty()) {
-      // The slowest conversions, too few payers for a bucket of their own, join the bucket below them.
+      // The slowest conversions, too few payers for a range of their own: with the range below them, under +Inf only.
       for (int i = 0; i < cumulative.length; i++) {
         cumulative[i] = cumulative[i] == shown ? shownBefore : cumulative[i];
       }
@@ -334,32 +335,34 @@ public final class CommittedMetrics implements AutoCloseable {
         : Optional.of(new Timed(credits.stream().mapToDouble(credit -> credit.weight() * credit.seconds()).sum(), conversion.getPayer()));
   }
 
-  /** Re-publishes every metric from the current committed view, through the egress. */
-  synchronized void publish() {
+  /** How far the metrics have read each partition of the outputs. */
+  private Map<TopicPartition, Long> positions(final List<TopicPartition> partitions) {
+    final Map<TopicPartition, Long> positions = new HashMap<>();
+    partitions.forEach(partition -> positions.put(partition, consumer.position(partition)));
+    return positions;
+  }
+
+  /** Re-publishes every metric from the current committed view, read up to {@code asOf}, through the egress. */
+  synchronized void publish(final Map<TopicPartition, Long> asOf) {
     final Collection<FunnelRow> funnel = view.funnel().values();
-    egress.rank(funnel);
-    funnelUsers.register(rows(egress.release(Cells.FUNNEL_USERS, Cells.funnelUsers(funnel).cells(0, egress::label), 0),
-        "campaign", "step"), true);
-    gmv.register(rows(egress.release(Cells.GMV, Cells.gmv(funnel).cells(0, egress::label), 0), "campaign", "currency"), true);
+    egress.rank(funnel, asOf);
+    funnelUsers.register(rows(egress.release(Cells.FUNNEL_USERS,
+        Cells.funnelUsers(funnel, config.conversionWindow()).cells(0, egress::label), 0, asOf), "campaign", "step"), true);
+    gmv.register(rows(egress.release(Cells.GMV, Cells.gmv(funnel, config.conversionWindow()).cells(0, egress::label), 0, asOf),
+        "campaign", "currency"), true);
 
     final Cells statuses = new Cells();
     final Cells credit = new Cells();
     for (final Facts f : view.conversions().values()) {
-      statuses.add(List.of(Egress.OTHER, f.status()), 1.0, f.payer());
+      statuses.add(List.of(f.status()), 1.0, f.payer());
       f.creditByModel().forEach((modelName, byCampaign) -> byCampaign.forEach((campaign, weight) ->
-          credit.add(List.of(campaign, modelName.toLowerCase(Locale.ROOT)), weight, f.payer())));
+          credit.add(List.of(modelName.toLowerCase(Locale.ROOT), campaign), weight, f.payer())));
     }
-    // Statuses have no campaign to fold into: under k payers, neither status is shown (the other would be the total's rest).
-    final Map<List<String>, Double> byStatus = new TreeMap<>(Comparator.comparing(Object::toString));
-    egress.releaseAll(Cells.CONVERSIONS, statuses.cells(0, c -> c))
-        .forEach((labels, value) -> byStatus.put(List.of(labels.get(1)), value));
-    conversionsByStatus.register(rows(byStatus, "status"), true);
-    final Map<List<String>, Double> byModel = new TreeMap<>(Comparator.comparing(Object::toString));
-    egress.release("attributed conversions", credit.cells(0, egress::label), 0)
-        .forEach((labels, value) -> byModel.put(List.of(labels.get(1), labels.get(0)), value));
-    attributed.register(rows(byModel, "model", "campaign"), true);
+    conversionsByStatus.register(rows(egress.releaseAll(Cells.CONVERSIONS, statuses.cells(), asOf), "status"), true);
+    attributed.register(rows(egress.release(Cells.ATTRIBUTED_CONVERSIONS, credit.cells(1, egress::label), 1, asOf),
+        "model", "campaign"), true);
     if (timeToConvert != null) {
-      publishTimeToConvert();
+      publishTimeToConvert(asOf);
     }
 
     final Map<List<String>, Double> reasons = new TreeMap<>(Comparator.comparing(Object::toString));
@@ -373,36 +376,35 @@ public final class CommittedMetrics implements AutoCloseable {
   }
 
   /**
-   * The histogram, through the egress, all at once: each bucket's own count (between its bound and
-   * the one below) is a cell, backed by its payers; the count and the sum are cells backed by them
-   * all. The released buckets add up again to the cumulative ones, the last of them the count.
+   * The histogram, through the egress, all at once: each bucket (cumulative) and each bucket's own
+   * count (between its bound and the one below) is a cell, backed by its payers; the sum is one,
+   * backed by them all.
    */
-  private void publishTimeToConvert() {
+  private void publishTimeToConvert(final Map<TopicPartition, Long> asOf) {
     final List<Timed> credited = view.conversions().values().stream().flatMap(f -> f.timed().stream())
         .sorted(Comparator.comparingDouble(Timed::seconds)).toList();
     final TimeToConvertHistogram.Buckets buckets = histogram(credited, egress.minCellUsers());
     final Map<List<String>, Egress.Cell> cells = new TreeMap<>(Comparator.comparing(Object::toString));
     for (int i = 0; i < buckets.cumulative().length; i++) {
       final int from = i == 0 ? 0 : (int) buckets.cumulative()[i - 1];
-      cells.put(List.of(String.valueOf(i)), new Egress.Cell(buckets.cumulative()[i] - from,
-          payers(credited.subList(from, (int) buckets.cumulative()[i]).stream().map(Timed::payer))));
+      final int to = (int) buckets.cumulative()[i];
+      cells.put(List.of("own", String.valueOf(i)), new Egress.Cell(to - from, payers(credited.subList(from, to))));
+      cells.put(List.of("le", String.valueOf(i)), new Egress.Cell(to, payers(credited.subList(0, to))));
     }
-    final long payers = payers(credited.stream().map(Timed::payer));
-    cells.put(List.of("count"), new Egress.Cell(credited.size(), payers));
-    cells.put(List.of("sum"), new Egress.Cell(buckets.sum(), payers));
-    final Map<List<String>, Double> released = egress.releaseTogether("time to convert", cells);
+    cells.put(List.of("sum"), new Egress.Cell(buckets.sum(), payers(credited)));
+    final Map<List<String>, Double> released = egress.releaseTogether(Cells.TIME_TO_CONVERT, cells, asOf);
     if (!released.isEmpty()) {
       final long[] cumulative = new long[buckets.cumulative().length];
       for (int i = 0; i < cumulative.length; i++) {
-        cumulative[i] = (i == 0 ? 0 : cumulative[i - 1]) + released.get(List.of(String.valueOf(i))).longValue();
+        cumulative[i] = released.get(List.of("le", String.valueOf(i))).longValue();
       }
       timeToConvert.set(ecosystem, new TimeToConvertHistogram.Buckets(cumulative, released.get(List.of("sum"))));
     }
   }
 
-  /** How many distinct payers there are among {@code payers} (those without one count as one). */
-  private static long payers(final Stream<String> payers) {
-    return payers.map(String::valueOf).distinct().count();
+  /** How many distinct payers {@code conversions} have (those without one count as one). */
+  private static long payers(final List<Timed> conversions) {
+    return conversions.stream().map(t -> String.valueOf(t.payer())).distinct().count();
   }
 
   private static List<MultiGauge.Row<?>> rows(final Map<List<String>, Double> values, final String... tags) {

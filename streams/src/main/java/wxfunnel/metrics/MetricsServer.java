@@ -26,11 +26,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.KafkaStreams;
 import wxfunnel.egress.Egress;
-import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.topics.EcoTopic;
+import wxfunnel.topology.FunnelConfig;
 
 /**
  * Prometheus text at {@code /metrics} (Micrometer); {@code /health} (also {@code /health/ready}):
@@ -78,14 +78,14 @@ public final class MetricsServer implements AutoCloseable {
    * Watches a processor that has started, once it runs (waiting at most {@code timeout}, or however
    * long restoring takes when null): its Kafka Streams metrics and health, and from then on the
    * business metrics of what it commits, through {@code egress}, until the returned one is closed.
-   * {@code model} is the attribution model of the time-to-convert histogram.
+   * {@code config} is what the processor computes under.
    */
   public CommittedMetrics follow(final FunnelProcessor processor, final Map<String, Object> kafka, final String registryUrl,
-      final AttributionModel model, final Egress egress, final Duration timeout) throws InterruptedException {
+      final FunnelConfig config, final Egress egress, final Duration timeout) throws InterruptedException {
     processor.awaitRunning(timeout);
     // Once running, Kafka Streams has registered all its metrics (the state updater's too) for binding.
     watch(processor);
-    return CommittedMetrics.start(processor.ecosystem(), kafka, new RegistryClient(registryUrl), registry, model, egress);
+    return CommittedMetrics.start(processor.ecosystem(), kafka, new RegistryClient(registryUrl), registry, config, egress);
   }
 
   /** Exports a processor's Kafka Streams metrics, tagged with its ecosystem, and watches its health. */

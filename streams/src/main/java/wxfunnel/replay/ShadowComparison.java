@@ -16,6 +16,7 @@ import wxfunnel.events.ModelAttribution;
 import wxfunnel.registry.SchemaRegistry;
 import wxfunnel.runtime.CommittedView;
 import wxfunnel.topics.Names;
+import wxfunnel.topology.FunnelConfig;
 
 /**
  * The committed outputs of production and of a shadow, campaign by campaign, as they may leave the
@@ -27,7 +28,7 @@ public final class ShadowComparison {
 
   /** Conversions credited to no campaign by the model. */
   public static final String UNATTRIBUTED = "(unattributed)";
-  private static final String CONVERSIONS = "conversions";
+  private static final String CREDITED = "credited";
 
   /** One campaign's totals over every cohort day; conversions are those the model credits to it. Null: not released. */
   public record Totals(Long touched, Long coupon, Long paid, Long conversions) {}
@@ -43,10 +44,11 @@ public final class ShadowComparison {
 
   /** Every campaign of either side, by name; {@link #UNATTRIBUTED} collects the conversions of none. */
   public static Map<String, Row> of(final Map<String, Object> kafka, final SchemaRegistry registry, final Names shadow,
-      final AttributionModel model, final int minCellUsers) {
+      final FunnelConfig config, final int minCellUsers) {
+    // One reader, production then shadow: every campaign has a row of its own (none is ranked away).
     final Egress wall = new Egress(minCellUsers, Integer.MAX_VALUE);
-    final Map<String, Totals> before = totals(wall, CommittedView.read(kafka, registry, new Names(shadow.ecosystem())), model);
-    final Map<String, Totals> after = totals(wall, CommittedView.read(kafka, registry, shadow), model);
+    final Map<String, Totals> before = totals(wall, CommittedView.read(kafka, registry, new Names(shadow.ecosystem())), config);
+    final Map<String, Totals> after = totals(wall, CommittedView.read(kafka, registry, shadow), config);
     final Map<String, Row> rows = new TreeMap<>();
     final TreeSet<String> campaigns = new TreeSet<>(before.keySet());
     campaigns.addAll(after.keySet());
@@ -80,19 +82,19 @@ public final class ShadowComparison {
   }
 
   /** One side's totals per campaign, as {@code wall} releases them. */
-  private static Map<String, Totals> totals(final Egress wall, final CommittedView<Conversion> view, final AttributionModel model) {
-    final Map<List<String>, Double> users =
-        wall.release(Cells.FUNNEL_USERS, Cells.funnelUsers(view.funnel().values()).cells(0, c -> c), 0);
+  private static Map<String, Totals> totals(final Egress wall, final CommittedView<Conversion> view, final FunnelConfig config) {
+    final Map<List<String>, Double> users = wall.release(Cells.FUNNEL_USERS,
+        Cells.funnelUsers(view.funnel().values(), config.conversionWindow()).cells(), 0, Map.of());
     final Cells credited = new Cells();
-    view.conversions().values().forEach(conversion -> creditedCampaigns(conversion, model)
-        .forEach(campaign -> credited.add(List.of(campaign, CONVERSIONS), 1, conversion.getPayer())));
-    final Map<List<String>, Double> conversions = wall.release(CONVERSIONS, credited.cells(0, c -> c), 0);
+    view.conversions().values().forEach(conversion -> creditedCampaigns(conversion, config.model())
+        .forEach(campaign -> credited.add(List.of(campaign, CREDITED), 1, conversion.getPayer())));
+    final Map<List<String>, Double> conversions = wall.release(Cells.ATTRIBUTED_CONVERSIONS, credited.cells(), 0, Map.of());
     final Map<String, Totals> totals = new TreeMap<>();
     final Set<String> campaigns = new TreeSet<>();
     users.keySet().forEach(labels -> campaigns.add(labels.get(0)));
     conversions.keySet().forEach(labels -> campaigns.add(labels.get(0)));
     campaigns.forEach(campaign -> totals.put(campaign, new Totals(count(users, campaign, "touched"), count(users, campaign, "coupon"),
-        count(users, campaign, "paid"), count(conversions, campaign, CONVERSIONS))));
+        count(users, campaign, "paid"), count(conversions, campaign, CREDITED))));
     return totals;
   }
 

@@ -17,7 +17,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.egress.Egress;
-import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
@@ -75,7 +74,7 @@ class RegistryOutageTest {
         registry.close();
         final long downAt = System.nanoTime();
         final CommittedMetrics business = CommittedMetrics.start(WEIXIN, kafka.clientConfig(),
-            new RegistryClient(registryUrl, Duration.ofSeconds(2)), metrics.registry(), AttributionModel.LAST_TOUCH,
+            new RegistryClient(registryUrl, Duration.ofSeconds(2)), metrics.registry(), FunnelConfig.defaults(WEIXIN),
             new Egress(Egress.LOWEST_MIN_CELL_USERS, 5));
         final CompletableFuture<Void> secondPart = CompletableFuture.runAsync(
             () -> send(kafka, registryUrl, 2, Instant.now().minus(Duration.ofDays(2))));

@@ -28,7 +28,6 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.egress.Egress;
-import wxfunnel.events.AttributionModel;
 import wxfunnel.generator.Generator;
 import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.ChildJvm;
@@ -44,6 +43,7 @@ import wxfunnel.testing.ProcessorChild;
 import wxfunnel.testing.ProcessorOutputs;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.Names;
+import wxfunnel.topology.FunnelConfig;
 
 /**
  * Kafka's own exactly-once proof, on this pipeline: the processor runs as a child process, and is
@@ -114,7 +114,7 @@ class SigkillTest {
         // releases them whole, and folding small campaigns into "other" keeps every total.
         try (MetricsServer server = MetricsServer.start("127.0.0.1", 0);
             CommittedMetrics reader = CommittedMetrics.start(WEIXIN, stack.kafka().clientConfig(),
-                new RegistryClient(stack.registryUrl()), server.registry(), AttributionModel.LAST_TOUCH,
+                new RegistryClient(stack.registryUrl()), server.registry(), FunnelConfig.defaults(WEIXIN),
                 new Egress(Egress.DEFAULT_MIN_CELL_USERS, Egress.DEFAULT_TOP_CAMPAIGNS))) {
           await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2))
               .untilAsserted(() -> assertThat(exported(server.url())).isEqualTo(totals));

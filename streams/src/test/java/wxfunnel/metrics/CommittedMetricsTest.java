@@ -22,7 +22,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.egress.Egress;
-import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.local.LocalStack;
@@ -56,7 +55,7 @@ class CommittedMetricsTest {
         LocalStack stack = LocalStack.start(dir.resolve("kafka"), 0, 0);
         MetricsServer server = MetricsServer.start("127.0.0.1", 0);
         CommittedMetrics metrics = CommittedMetrics.start(Ecosystem.WEIXIN, stack.kafka().clientConfig(),
-            new RegistryClient(stack.registryUrl()), server.registry(), AttributionModel.LAST_TOUCH, new Egress(3, 5))) {
+            new RegistryClient(stack.registryUrl()), server.registry(), FunnelConfig.defaults(Ecosystem.WEIXIN), new Egress(3, 5))) {
       await().atMost(Duration.ofSeconds(30)).until(() -> !log.matching(WAITING).isEmpty());
       assertThat(Http.get(server.url() + "/metrics")).doesNotContain(PUBLISHED);
 
@@ -86,7 +85,7 @@ class CommittedMetricsTest {
       }
       final RegistryClient registry = new RegistryClient(stack.registryUrl());
       try (CommittedMetrics metrics = CommittedMetrics.start(Ecosystem.WEIXIN, stack.kafka().clientConfig(), registry,
-              server.registry(), AttributionModel.LAST_TOUCH, new Egress(Egress.DEFAULT_MIN_CELL_USERS, 20));
+              server.registry(), FunnelConfig.defaults(Ecosystem.WEIXIN), new Egress(Egress.DEFAULT_MIN_CELL_USERS, 20));
           KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(stack))) {
         final Serializer<FunnelRow> rows = new AvroSerdes(registry, true).value(FunnelRow.class).serializer();
         final String topic = weixin.topic(EcoTopic.FUNNEL);

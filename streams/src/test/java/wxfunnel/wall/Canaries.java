@@ -106,6 +106,10 @@ record Canaries(String unionid, String openidOfficialAccount, String openidMiniP
     values.put("attach", attach);
     values.put("user_card_code", userCardCode);
     values.put("event_id", eventIdPrefix);
+    // The person keys: their SHA-256, first 16 hex digits, is the conversions' payer pseudonym.
+    values.put("person key (unionid)", "u:" + unionid);
+    values.put("person key (no unionid, Official Account)", "o:wx-canary-oa:" + openidOnly);
+    values.put("person key (no unionid, Mini Program)", "o:wx-canary-mini:" + openidOnly);
     return values;
   }
 
