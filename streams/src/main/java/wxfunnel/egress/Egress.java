@@ -1,12 +1,12 @@
 package wxfunnel.egress;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
 import wxfunnel.events.FunnelRow;
@@ -20,10 +20,11 @@ import wxfunnel.events.FunnelRow;
  * <ol>
  *   <li><b>Threshold.</b> A campaign's cell backed by fewer than {@code k} persons is not shown on
  *       its own: it folds into {@code campaign="other"} of the same other labels. When {@code
- *       other} is still under {@code k}, the smallest shown cells fold into it too, until it
+ *       other} is still under {@code k}, the smallest cells never shown fold into it too, until it
  *       meets {@code k} (complementary suppression: a total minus the shown cells is {@code
- *       other}, never a small cell); when even all of them together do not, none is shown. The
- *       persons of {@code other} are those of its largest member: a person may be in several.
+ *       other}, never a small cell); when they cannot, {@code other} is not shown. The persons of
+ *       {@code other} are those of its largest member: a person may be in several. A campaign
+ *       once shown stays shown, at its last release while it is under {@code k}.
  *   <li><b>Steps.</b> A shown value changes only when its persons moved by at least {@code k}
  *       since it was last released, and its value by at least {@code k} too; until then the last
  *       released value stays, so that the difference of two scrapes never isolates fewer than
@@ -108,7 +109,8 @@ public final class Egress {
       return lastShown(family);
     }
     final Map<List<String>, Cell> folded = new LinkedHashMap<>();
-    groups(cells, campaignAt).forEach((otherLabels, group) -> folded.putAll(fold(otherLabels, group)));
+    final Map<List<String>, Cell> shownBefore = released.getOrDefault(family, Map.of());
+    groups(cells, campaignAt).forEach((otherLabels, group) -> folded.putAll(fold(otherLabels, group, shownBefore)));
     return step(family, folded);
   }
 
@@ -148,7 +150,7 @@ public final class Egress {
   }
 
   private boolean anySmall(final Map<List<String>, Cell> cells) {
-    return cells.values().stream().anyMatch(c -> !c.isEmpty() && c.persons() < k);
+    return cells.values().stream().anyMatch(this::isSmall);
   }
 
   /**
@@ -188,30 +190,44 @@ public final class Egress {
     return groups;
   }
 
-  /** Rule 1 on the cells of one group: those shown, the small ones folded into the group's {@code other}. */
-  private Map<List<String>, Cell> fold(final List<String> otherLabels, final Map<List<String>, Cell> group) {
+  /**
+   * Rule 1 on the cells of one group: those shown, the small ones folded into the group's {@code
+   * other}. A campaign shown before stays shown, at its last release while under {@code k}: folded
+   * into {@code other}, it would be {@code other} less what the campaigns with it last showed. For
+   * the same reason only campaigns never shown may join {@code other} to make it meet {@code k};
+   * when they cannot, {@code other} is not shown.
+   */
+  private Map<List<String>, Cell> fold(final List<String> otherLabels, final Map<List<String>, Cell> group,
+      final Map<List<String>, Cell> shownBefore) {
     final Map<List<String>, Cell> named = new TreeMap<>(Comparator.comparing(Object::toString));
     Cell other = null;
     for (final Map.Entry<List<String>, Cell> entry : group.entrySet()) {
+      final boolean small = entry.getValue().persons() < k && !shownBefore.containsKey(entry.getKey());
       // A cell of nobody folds too: its campaign's name alone would say that it has fewer than k persons.
-      if (entry.getValue().persons() < k || entry.getKey().equals(otherLabels)) {
+      if (small || entry.getKey().equals(otherLabels)) {
         other = other == null ? entry.getValue() : other.plus(entry.getValue());
       } else {
         named.put(entry.getKey(), entry.getValue());
       }
     }
-    while (other != null && !other.isEmpty() && other.persons() < k && !named.isEmpty()) {
-      final List<String> smallest = Collections.min(named.entrySet(), Comparator.comparingLong(
-          (Map.Entry<List<String>, Cell> e) -> e.getValue().persons()).thenComparing(e -> e.getKey().toString())).getKey();
-      other = other.plus(named.remove(smallest));
+    while (other != null && isSmall(other)) {
+      final Optional<List<String>> smallest = named.entrySet().stream().filter(e -> !shownBefore.containsKey(e.getKey()))
+          .min(Comparator.comparingLong((Map.Entry<List<String>, Cell> e) -> e.getValue().persons())
+              .thenComparing(e -> e.getKey().toString()))
+          .map(Map.Entry::getKey);
+      if (smallest.isEmpty()) {
+        break;
+      }
+      other = other.plus(named.remove(smallest.get()));
     }
-    if (other != null && !other.isEmpty() && other.persons() < k) {
-      return Map.of();
-    }
-    if (other != null) {
+    if (other != null && !isSmall(other)) {
       named.put(otherLabels, other);
     }
     return named;
+  }
+
+  private boolean isSmall(final Cell cell) {
+    return !cell.isEmpty() && cell.persons() < k;
   }
 
   /**
@@ -224,7 +240,7 @@ public final class Egress {
     final Map<List<String>, Cell> now = new TreeMap<>(Comparator.comparing(Object::toString));
     cells.forEach((labels, cell) -> {
       final Cell before = last.get(labels);
-      if (before == null || movedEnough(before, cell)) {
+      if (before == null || movedEnough(before, cell) && !isSmall(cell)) {
         last.put(labels, cell);
       }
       now.put(labels, last.get(labels));

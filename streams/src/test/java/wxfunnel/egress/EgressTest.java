@@ -9,6 +9,9 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import wxfunnel.egress.Egress.Cell;
+import wxfunnel.events.Ecosystem;
+import wxfunnel.topics.EcoTopic;
+import wxfunnel.topics.Names;
 
 /** DESIGN 6a's rules on cells worked out by hand, with k = 3 unless said. */
 class EgressTest {
@@ -70,11 +73,27 @@ class EgressTest {
   }
 
   @Test
-  void aCellShownAgainAfterFoldingDoesNotMoveByFewerThanKPersons() {
-    assertThat(egress.release("users", cells("a", 10, 10, "b", 9, 9), 0, NOW)).containsEntry(List.of("a", "paid"), 10.0);
-    // a falls under k (revised to 2): folded; back at 11, one person from its last release.
-    assertThat(egress.release("users", cells("a", 2, 2, "b", 9, 9), 0, NOW)).doesNotContainKey(List.of("a", "paid"));
+  void aCampaignOnceShownStaysShownAtItsLastReleaseWhileUnderK() {
+    assertThat(egress.release("users", cells("a", 10, 10, "b", 9, 9), 0, NOW))
+        .isEqualTo(Map.of(List.of("a", "paid"), 10.0, List.of("b", "paid"), 9.0));
+    // a is revised to 2: folded with b into an other of 11, it would be 11 - 9. It stays, at 10.
+    assertThat(egress.release("users", cells("a", 2, 2, "b", 9, 9), 0, NOW))
+        .isEqualTo(Map.of(List.of("a", "paid"), 10.0, List.of("b", "paid"), 9.0));
+    // Back at 11: one person from its last release.
     assertThat(egress.release("users", cells("a", 11, 11, "b", 9, 9), 0, NOW)).containsEntry(List.of("a", "paid"), 10.0);
+    assertThat(egress.release("users", cells("a", 13, 13, "b", 9, 9), 0, NOW)).containsEntry(List.of("a", "paid"), 13.0);
+  }
+
+  @Test
+  void onlyCampaignsNeverShownJoinOtherToMakeItMeetK() {
+    assertThat(egress.release("users", cells("a", 10, 10, "d", 5, 5), 0, NOW))
+        .isEqualTo(Map.of(List.of("a", "paid"), 10.0, List.of("d", "paid"), 5.0));
+    // b and c are too few together; d was shown, so other would be other less d's 5: other is not shown.
+    assertThat(egress.release("users", cells("a", 10, 10, "d", 5, 5, "b", 2, 2, "c", 1, 1), 0, NOW))
+        .isEqualTo(Map.of(List.of("a", "paid"), 10.0, List.of("d", "paid"), 5.0));
+    // e, never shown, joins them: other = b + c + e, backed by e's 4 persons.
+    assertThat(egress.release("users", cells("a", 10, 10, "d", 5, 5, "b", 2, 2, "c", 1, 1, "e", 4, 4), 0, NOW))
+        .isEqualTo(Map.of(List.of("a", "paid"), 10.0, List.of("d", "paid"), 5.0, List.of("other", "paid"), 7.0));
   }
 
   @Test
@@ -123,8 +142,9 @@ class EgressTest {
   @Test
   void aReaderBehindTheLastReleaseGetsTheLastReleaseAndMovesNothing() {
     final Egress shared = new Egress(10, 20);
-    final TopicPartition funnel = new TopicPartition("weixin.funnel", 0);
-    final TopicPartition ledger = new TopicPartition("wxfunnel-weixin-ledger-changelog", 0);
+    final Names weixin = new Names(Ecosystem.WEIXIN);
+    final TopicPartition funnel = new TopicPartition(weixin.topic(EcoTopic.FUNNEL), 0);
+    final TopicPartition ledger = new TopicPartition(weixin.changelog(Names.LEDGER), 0);
     // /metrics has read up to offset 100 of the funnel rows, and its ledger.
     assertThat(shared.release("users", cells("a", 100, 100), 0, Map.of(funnel, 100L, ledger, 7L)))
         .containsEntry(List.of("a", "paid"), 100.0);
