@@ -385,13 +385,17 @@ public final class CommittedMetrics implements AutoCloseable {
         .sorted(Comparator.comparingDouble(Timed::seconds)).toList();
     final TimeToConvertHistogram.Buckets buckets = histogram(credited, egress.minCellUsers());
     final Map<List<String>, Egress.Cell> cells = new TreeMap<>(Comparator.comparing(Object::toString));
+    // One pass: the payers up to each bound grow as the bounds do.
+    final Set<String> upTo = new HashSet<>();
     for (int i = 0; i < buckets.cumulative().length; i++) {
       final int from = i == 0 ? 0 : (int) buckets.cumulative()[i - 1];
       final int to = (int) buckets.cumulative()[i];
-      cells.put(List.of("own", String.valueOf(i)), new Egress.Cell(to - from, payers(credited.subList(from, to))));
-      cells.put(List.of("le", String.valueOf(i)), new Egress.Cell(to, payers(credited.subList(0, to))));
+      final List<Timed> own = credited.subList(from, to);
+      own.forEach(t -> upTo.add(String.valueOf(t.payer())));
+      cells.put(List.of("own", String.valueOf(i)), new Egress.Cell(to - from, payers(own)));
+      cells.put(List.of("le", String.valueOf(i)), new Egress.Cell(to, upTo.size()));
     }
-    cells.put(List.of("sum"), new Egress.Cell(buckets.sum(), payers(credited)));
+    cells.put(List.of("sum"), new Egress.Cell(buckets.sum(), upTo.size()));
     final Map<List<String>, Double> released = egress.releaseTogether(Cells.TIME_TO_CONVERT, cells, asOf);
     if (!released.isEmpty()) {
       final long[] cumulative = new long[buckets.cumulative().length];
