@@ -46,13 +46,13 @@ public class AttributionBenchmark {
 
   @Setup
   public void setUp() {
-    payment = new PaymentRef("4200000000001234567890123456", PAID_AT, 12_900L, "CNY", true, false, new HashMap<>());
+    payment = new PaymentRef("4200000000001234567890123456", PAID_AT, 12_900L, "CNY", true, false, new HashMap<>(), new ArrayList<>());
     history = new ArrayList<>();
     final EventKind[] kinds = {EventKind.READ, EventKind.SCAN, EventKind.COUPON};
     for (int i = 0; i < touches; i++) {
       // Every other touch is older than the lookback; the rest fall inside it, newest last.
       final long age = i % 2 == 0 ? LOOKBACK.toMillis() / (i + 2) : LOOKBACK.toMillis() + i * 60_000L;
-      history.add(new Touch(kinds[i % kinds.length], "event-" + i, PAID_AT - age, "campaign-" + (i % 3), "2247483610_" + i, null));
+      history.add(new Touch(kinds[i % kinds.length], "event-" + i, PAID_AT - age, "campaign-" + (i % 3), "2247483610_" + i, null, null));
     }
   }
 

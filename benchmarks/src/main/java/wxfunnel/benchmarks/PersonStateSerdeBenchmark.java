@@ -44,12 +44,12 @@ public class PersonStateSerdeBenchmark {
   @Setup
   public void setUp() {
     final List<Touch> touches = new ArrayList<>(List.of(
-        new Touch(EventKind.READ, "read-3yyt96hU5hYLacgP", T0, "double11-2026", "2247483610_2", null),
-        new Touch(EventKind.SCAN, "6b061939-gQfA29J6Arl-", T0 + 60_000, "double11-2026", null, "double11-2026"),
-        new Touch(EventKind.COUPON, "card-0IYpQprDjNWYWUjI", T0 + 90_000, "double11-2026", "2247483610_1", null)));
+        new Touch(EventKind.READ, "read-3yyt96hU5hYLacgP", T0, "double11-2026", "2247483610_2", null, null),
+        new Touch(EventKind.SCAN, "6b061939-gQfA29J6Arl-", T0 + 60_000, "double11-2026", null, "double11-2026", null),
+        new Touch(EventKind.COUPON, "card-0IYpQprDjNWYWUjI", T0 + 90_000, "double11-2026", "2247483610_1", null, "pCwwCbJ7cPJWHaRtH7fMBHBqtOQw")));
     final List<PaymentRef> payments = new ArrayList<>(List.of(
         new PaymentRef("4200000000000979478240669332", T0 + 160_000, 13_390L, "CNY", true, false,
-            new HashMap<>(Map.of("double11-2026", 13_390L)))));
+            new HashMap<>(Map.of("double11-2026", 13_390L)), new ArrayList<>())));
     final List<Journey> journeys = new ArrayList<>(List.of(
         new Journey("double11-2026", T0, 20_778, true, true, new HashMap<>(Map.of("CNY", 13_390L))),
         new Journey("member-day", T0 + 30_000, 20_778, false, false, new HashMap<>())));

@@ -15,6 +15,7 @@ import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import wxfunnel.internal.ContentDelta;
 import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.PaymentCopy;
 import wxfunnel.internal.PersonEvent;
@@ -42,11 +43,13 @@ class SchemaEvolutionTest {
         Article.getClassSchema(),
         Conversion.getClassSchema(),
         FunnelRow.getClassSchema(),
+        ContentPerformance.getClassSchema(),
         // Internal: repartition topics and changelogs must also read what an earlier version wrote.
         PersonEvent.getClassSchema(),
         PersonState.getClassSchema(),
         FunnelDelta.getClassSchema(),
-        PaymentCopy.getClassSchema());
+        PaymentCopy.getClassSchema(),
+        ContentDelta.getClassSchema());
   }
 
   @ParameterizedTest(name = "{0}")

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "wxfunnel", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Walled WeChat / Weixin marketing funnels and attribution on Kafka Streams.",
     subcommands = {DemoCommand.class, LocalCommand.class, TopicsCommand.class, RunCommand.class, GenerateCommand.class,
-        ReplayCommand.class, InspectCommand.class, BenchCommand.class})
+        ReplayCommand.class, InspectCommand.class, ExportCommand.class, BenchCommand.class})
 public final class Main {
 
   /**

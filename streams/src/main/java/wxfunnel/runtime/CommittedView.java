@@ -18,6 +18,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.LongDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.registry.SchemaRegistry;
@@ -28,8 +29,8 @@ import wxfunnel.topics.Ledger;
 import wxfunnel.topics.Names;
 
 /**
- * One processor's outputs as a {@code read_committed} reader finds them: the latest conversion
- * and funnel row per key (a tombstone removes its key), the dead letters by reason, the ledger's
+ * One processor's outputs as a {@code read_committed} reader finds them: the latest conversion,
+ * funnel row and content row per key (a tombstone removes its key), the dead letters by reason, the ledger's
  * counts summed over its tasks, and when the newest output was written. Records are applied in the
  * order read, partition by partition; {@link #read} reads everything committed so far, and a
  * reader that follows the outputs applies each record it polls. A conversion is kept as what
@@ -46,9 +47,11 @@ public final class CommittedView<C> {
   private final Function<Conversion, C> conversionFacts;
   private final AvroDeserializer<Conversion> conversionReader;
   private final AvroDeserializer<FunnelRow> rowReader;
+  private final AvroDeserializer<ContentPerformance> contentReader;
   private final LongDeserializer longs = new LongDeserializer();
   private final Map<String, C> conversions = new HashMap<>();
   private final Map<String, FunnelRow> funnel = new HashMap<>();
+  private final Map<String, ContentPerformance> content = new HashMap<>();
   private final Map<String, Long> deadLetters = new TreeMap<>();
   /** Each task's latest count, per changelog partition and key. */
   private final Map<Integer, Map<String, Long>> ledgerByTask = new TreeMap<>();
@@ -59,6 +62,7 @@ public final class CommittedView<C> {
     this.conversionFacts = conversions;
     this.conversionReader = new AvroDeserializer<>(registry, Conversion.class);
     this.rowReader = new AvroDeserializer<>(registry, FunnelRow.class);
+    this.contentReader = new AvroDeserializer<>(registry, ContentPerformance.class);
   }
 
   /** Everything {@code names}' processor has committed so far, conversions whole. */
@@ -96,6 +100,8 @@ public final class CommittedView<C> {
           record.value() == null ? null : conversionFacts.apply(conversionReader.deserialize(topic, record.value())));
     } else if (topic.equals(names.topic(EcoTopic.FUNNEL))) {
       latest(funnel, record.key(), record.value() == null ? null : rowReader.deserialize(topic, record.value()));
+    } else if (topic.equals(names.topic(EcoTopic.CONTENT_PERFORMANCE))) {
+      latest(content, record.key(), record.value() == null ? null : contentReader.deserialize(topic, record.value()));
     } else if (topic.equals(names.topic(EcoTopic.DLQ))) {
       deadLetters.merge(header(record, DeadLetters.REASON, NO_REASON), 1L, Long::sum);
     } else {
@@ -113,6 +119,11 @@ public final class CommittedView<C> {
   /** The latest funnel row per key. */
   public Map<String, FunnelRow> funnel() {
     return Collections.unmodifiableMap(funnel);
+  }
+
+  /** The latest content row per key. */
+  public Map<String, ContentPerformance> content() {
+    return Collections.unmodifiableMap(content);
   }
 
   /** How many records were dead-lettered, by reason. */

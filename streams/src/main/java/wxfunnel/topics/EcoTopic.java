@@ -28,6 +28,11 @@ public enum EcoTopic {
   /** Key: {@code campaign_id} + cohort day. Value: {@code FunnelRow}. Cleanup: compact. */
   FUNNEL("funnel", TopicConfig.CLEANUP_POLICY_COMPACT, Map.of()),
   /**
+   * Key: content kind, id and day, {@code <ARTICLE|SCENE|COUPON>|<id>|<yyyy-MM-dd>}. Value: {@code
+   * ContentPerformance}. Cleanup: compact.
+   */
+  CONTENT_PERFORMANCE("content-performance", TopicConfig.CLEANUP_POLICY_COMPACT, Map.of()),
+  /**
    * Key: the original key. Value: the original bytes, with headers {@code wxfunnel.reason}, {@code
    * wxfunnel.error} and {@code wxfunnel.source.topic/partition/offset}. Cleanup: delete, timed from
    * when a record was dead-lettered (LogAppendTime), not from its original timestamp.
@@ -72,7 +77,7 @@ public enum EcoTopic {
 
   /** The topics the processor writes: a shadow has its own. */
   public static List<EcoTopic> outputs() {
-    return List.of(CONVERSIONS, FUNNEL, DLQ);
+    return List.of(CONVERSIONS, FUNNEL, CONTENT_PERFORMANCE, DLQ);
   }
 
   public boolean isOutput() {

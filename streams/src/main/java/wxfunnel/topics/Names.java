@@ -37,6 +37,14 @@ public record Names(Ecosystem ecosystem, String shadow) {
   public static final String PAYMENT_CLOCKS = "payment-clocks";
   /** Store: the payments whose copy without a unionid gave way to one with it. */
   public static final String UPGRADED_PAYMENTS = "upgraded-payments";
+  /** Store: each content row not final yet, by content kind, id and day. */
+  public static final String CONTENT_ROWS = "content-rows";
+  /** Store: the persons who touched each content row not final yet. */
+  public static final String CONTENT_PERSONS = "content-persons";
+  /** Store: the times to convert credited to each content row not final yet, per model, in order. */
+  public static final String CONTENT_TIMES = "content-times";
+  /** Store: the watermark of each person task, as the content rows last heard it. */
+  public static final String CONTENT_WATERMARKS = "content-watermarks";
   /** Repartition: person events, by person key. */
   public static final String BY_PERSON = "by-person";
   /** Repartition: payments, by {@code transaction_id}. */
@@ -47,13 +55,17 @@ public record Names(Ecosystem ecosystem, String shadow) {
   public static final String BY_CONVERSION = "by-conversion";
   /** Repartition: funnel deltas, by funnel row. */
   public static final String BY_FUNNEL_ROW = "by-funnel-row";
+  /** Repartition: content deltas, by content row. */
+  public static final String BY_CONTENT_ROW = "by-content-row";
   /** Every store. */
   public static final List<String> STORES = List.of(PERSONS, PERSON_EXPIRY, LEDGER, CATALOG, INTAKE_CLOCK, FUNNEL_PENDING,
-      FUNNEL_ROWS, FUNNEL_WATERMARKS, PAYMENT_COPIES, PAYMENT_EXPIRY, PAYMENT_CLOCKS, UPGRADED_PAYMENTS);
+      FUNNEL_ROWS, FUNNEL_WATERMARKS, PAYMENT_COPIES, PAYMENT_EXPIRY, PAYMENT_CLOCKS, UPGRADED_PAYMENTS,
+      CONTENT_ROWS, CONTENT_PERSONS, CONTENT_TIMES, CONTENT_WATERMARKS);
   /** The repartitions that carry person events (with their input record, to dead-letter). */
   public static final List<String> PERSON_EVENT_REPARTITIONS = List.of(BY_PERSON, BY_PAYMENT, BY_PERSON_PAYMENTS);
   /** Every repartition. */
-  public static final List<String> REPARTITIONS = List.of(BY_PERSON, BY_PAYMENT, BY_PERSON_PAYMENTS, BY_CONVERSION, BY_FUNNEL_ROW);
+  public static final List<String> REPARTITIONS = List.of(BY_PERSON, BY_PAYMENT, BY_PERSON_PAYMENTS, BY_CONVERSION, BY_FUNNEL_ROW,
+      BY_CONTENT_ROW);
 
   private static final String REPARTITION = "-repartition";
   private static final String CHANGELOG = "-changelog";

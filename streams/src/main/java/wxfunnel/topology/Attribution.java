@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.ConversionStatus;
@@ -94,14 +95,20 @@ final class Attribution {
    * campaigns get exactly the amount less that share.
    */
   static Map<String, Long> split(final AttributionModel model, final List<Touch> touches, final long amount) {
+    return split(model, touches, amount, Touch::getCampaignId);
+  }
+
+  /** {@link #split(AttributionModel, List, long)} over what {@code key} says a touch is of (null: nothing). */
+  static Map<String, Long> split(final AttributionModel model, final List<Touch> touches, final long amount,
+      final Function<Touch, String> key) {
     final int n = touches.size();
     if (n == 0) {
       return new TreeMap<>();
     }
     final Map<String, Long> numerators = new TreeMap<>();
     for (int i = 0; i < n; i++) {
-      final Touch touch = touches.get(i);
-      numerators.merge(touch.getCampaignId() == null ? NO_CAMPAIGN : touch.getCampaignId(), numerator(model, i, n), Long::sum);
+      final String of = key.apply(touches.get(i));
+      numerators.merge(of == null ? NO_CAMPAIGN : of, numerator(model, i, n), Long::sum);
     }
     final BigInteger denominator = BigInteger.valueOf(denominator(model, n));
     final Map<String, Long> shares = new TreeMap<>();

@@ -31,6 +31,10 @@ final class CatalogUpdater extends EcosystemProcessor<byte[], byte[], Void, Void
 
   private static final Logger log = LoggerFactory.getLogger(CatalogUpdater.class);
 
+  /** Between a version's campaign (empty for none) and its title. */
+  private static final char VERSION_SEPARATOR = '\u0000';
+  private static final String NO_VERSION = String.valueOf(VERSION_SEPARATOR);
+
   private final AvroDeserializer<Article> deserializer;
   private KeyValueStore<String, String> catalog;
 
@@ -60,7 +64,8 @@ final class CatalogUpdater extends EcosystemProcessor<byte[], byte[], Void, Void
       return;
     }
     final String campaign = article.getCampaignId();
-    catalog.put(key(article.getMsgId(), article.getPublishedAt().toEpochMilli()), campaign == null || campaign.isBlank() ? "" : campaign);
+    catalog.put(key(article.getMsgId(), article.getPublishedAt().toEpochMilli()),
+        (campaign == null || campaign.isBlank() ? "" : campaign) + VERSION_SEPARATOR + article.getTitle());
     catalog.put(CatalogVerdicts.key(source.partition(), source.offset()), CatalogVerdicts.accepted());
   }
 
@@ -103,9 +108,21 @@ final class CatalogUpdater extends EcosystemProcessor<byte[], byte[], Void, Void
 
   /** The campaign of {@code msgId} as published at or before {@code time}; null for none. */
   static String campaignAt(final ReadOnlyKeyValueStore<String, String> catalog, final String msgId, final long time) {
+    final String version = versionAt(catalog, msgId, time);
+    final String campaign = version.substring(0, version.indexOf(VERSION_SEPARATOR));
+    return campaign.isEmpty() ? null : campaign;
+  }
+
+  /** The title of {@code msgId} as published at or before {@code time}; null when not in the catalog then. */
+  static String titleAt(final ReadOnlyKeyValueStore<String, String> catalog, final String msgId, final long time) {
+    final String version = versionAt(catalog, msgId, time);
+    return version.equals(NO_VERSION) ? null : version.substring(version.indexOf(VERSION_SEPARATOR) + 1);
+  }
+
+  /** The version of {@code msgId} in force at {@code time}: its campaign, the separator, its title. */
+  private static String versionAt(final ReadOnlyKeyValueStore<String, String> catalog, final String msgId, final long time) {
     try (KeyValueIterator<String, String> versions = catalog.reverseRange(key(msgId, 0), key(msgId, time))) {
-      final String campaign = versions.hasNext() ? versions.next().value : "";
-      return campaign.isEmpty() ? null : campaign;
+      return versions.hasNext() ? versions.next().value : NO_VERSION;
     }
   }
 

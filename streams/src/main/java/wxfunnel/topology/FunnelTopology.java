@@ -20,9 +20,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import wxfunnel.events.Article;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
+import wxfunnel.internal.ContentDelta;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.PaymentCopy;
@@ -116,6 +118,7 @@ public final class FunnelTopology {
         .split(Named.as(names.of("person-")))
         .branch((key, value) -> value instanceof Routed.Converted, Branched.as("converted"))
         .branch((key, value) -> value instanceof Routed.Changed, Branched.as("changed"))
+        .branch((key, value) -> value instanceof Routed.ContentChanged, Branched.as("content"))
         .defaultBranch(Branched.as("late"));
     toDeadLetters(outcomes.get(names.of("person-late")), names, "late");
 
@@ -144,6 +147,16 @@ public final class FunnelTopology {
             Named.as(names.of("funnel")), names.of(Names.FUNNEL_ROWS), names.of(Names.FUNNEL_WATERMARKS))
         .to(names.topic(EcoTopic.FUNNEL),
             Produced.with(Serdes.String(), serdes.value(FunnelRow.class)).withName(names.of("funnel-sink")));
+
+    // Content rows are summed per content and day of touch, from every person's touches and payments' credits.
+    outcomes.get(names.of("person-content"))
+        .mapValues(value -> ((Routed.ContentChanged) value).delta(), Named.as(names.of("content-delta")))
+        .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(ContentDelta.class)).withName(names.of(Names.BY_CONTENT_ROW))
+            .withStreamPartitioner(Broadcast.of(delta -> delta.getRow().isEmpty())))
+        .process(() -> new ContentRowsProcessor(config, names), Named.as(names.of("content-sums")),
+            names.of(Names.CONTENT_ROWS), names.of(Names.CONTENT_PERSONS), names.of(Names.CONTENT_TIMES), names.of(Names.CONTENT_WATERMARKS))
+        .to(names.topic(EcoTopic.CONTENT_PERFORMANCE),
+            Produced.with(Serdes.String(), serdes.value(ContentPerformance.class)).withName(names.of("content-performance-sink")));
     return builder.build();
   }
 
@@ -193,6 +206,10 @@ public final class FunnelTopology {
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_CLOCKS), Serdes.Integer(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.UPGRADED_PAYMENTS), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_ROWS), Serdes.String(), InternalSerde.of(ContentPerformance.class)));
+    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_PERSONS), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_TIMES), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_WATERMARKS), Serdes.Integer(), Serdes.Long()));
   }
 
   /**

@@ -84,7 +84,7 @@ public record Input<T extends SpecificRecord>(EventKind kind, EcoTopic topic, Cl
 
   static final Input<CouponClick> COUPON_CLICKS = new Input<>(EventKind.COUPON, EcoTopic.COUPON_CLICKS, CouponClick.class,
       (e, c) -> required("card_id", e.getCardId()),
-      (e, into) -> into.setCampaignId(blankToNull(e.getOuterStr())).setMsgId(blankToNull(e.getMsgId())));
+      (e, into) -> into.setCampaignId(blankToNull(e.getOuterStr())).setMsgId(blankToNull(e.getMsgId())).setCardId(e.getCardId()));
 
   static final Input<Payment> PAYMENTS = new Input<>(EventKind.PAYMENT, EcoTopic.PAYMENTS, Payment.class,
       (e, c) -> firstOf(required("transaction_id", e.getTransactionId()),

@@ -2,6 +2,7 @@ package wxfunnel.topology;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import org.apache.avro.data.TimeConversions;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DatumWriter;
@@ -31,6 +32,9 @@ final class InternalSerde {
     // persons store reads and writes a person's state for every event.
     final SpecificData data = new SpecificData(type.getClassLoader());
     data.setCustomCoders(true);
+    // A logical type inside a union (a timestamp that may be null) is written through these.
+    data.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
+    data.addLogicalTypeConversion(new TimeConversions.DateConversion());
     final var schema = data.getSchema(type);
     final DatumWriter<T> writer = new SpecificDatumWriter<>(schema, data);
     final DatumReader<T> reader = new SpecificDatumReader<>(schema, schema, data);

@@ -33,11 +33,11 @@ final class PersonHistory {
   }
 
   /**
-   * The event joins the person's history (a retracted payment leaves it), and the journeys follow.
-   * Returns the touch the cap dropped, if any.
+   * The event joins the person's history (a retracted payment leaves it; a touch joins as {@code
+   * touch}, null for a payment), and the journeys follow. Returns the touch the cap dropped, if any.
    */
   static Optional<Touch> take(final PersonState state, final PersonEvent event, final PaymentVerdict verdict,
-      final KeyValueStore<String, String> catalog, final FunnelConfig config) {
+      final Touch touch, final FunnelConfig config) {
     final Optional<Touch> dropped;
     if (verdict == PaymentVerdict.RETRACTED) {
       retract(state, event.getEventId());
@@ -46,7 +46,7 @@ final class PersonHistory {
       addPayment(state, event);
       dropped = Optional.empty();
     } else {
-      dropped = addTouch(state, touchOf(event, catalog), config.maxTouches());
+      dropped = addTouch(state, touch, config.maxTouches());
     }
     state.setJourneys(Journeys.of(state, config));
     return dropped;
@@ -56,10 +56,11 @@ final class PersonHistory {
    * The touch an event makes: of the event's own campaign, else of its article's campaign as
    * published at or before the event in {@code catalog}; a later version never changes an earlier touch.
    */
-  private static Touch touchOf(final PersonEvent event, final KeyValueStore<String, String> catalog) {
+  static Touch touchOf(final PersonEvent event, final KeyValueStore<String, String> catalog) {
     final String campaign = event.getCampaignId() != null || event.getMsgId() == null
         ? event.getCampaignId() : CatalogUpdater.campaignAt(catalog, event.getMsgId(), event.getEventTime());
-    return new Touch(event.getKind(), event.getEventId(), event.getEventTime(), campaign, event.getMsgId(), event.getSceneStr());
+    return new Touch(event.getKind(), event.getEventId(), event.getEventTime(), campaign, event.getMsgId(), event.getSceneStr(),
+        event.getCardId());
   }
 
   /** A copy of a touch the person already has, within the dedup horizon of its partition's clock. */
@@ -71,7 +72,7 @@ final class PersonHistory {
 
   private static void addPayment(final PersonState state, final PersonEvent event) {
     final PaymentRef payment = new PaymentRef(event.getEventId(), event.getEventTime(), event.getAmount(),
-        event.getCurrency(), event.getHasUnionid(), event.getUpgraded(), new HashMap<>());
+        event.getCurrency(), event.getHasUnionid(), event.getUpgraded(), new HashMap<>(), new ArrayList<>());
     final List<PaymentRef> payments = new ArrayList<>(state.getPayments());
     payments.add(payment);
     payments.sort(Attribution.PAYMENT_ORDER);

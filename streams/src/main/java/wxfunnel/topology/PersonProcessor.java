@@ -1,19 +1,25 @@
 package wxfunnel.topology;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import wxfunnel.events.Conversion;
+import wxfunnel.internal.ContentCredit;
+import wxfunnel.internal.ContentDelta;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.PaymentRef;
 import wxfunnel.internal.PaymentVerdict;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.internal.PersonState;
+import wxfunnel.internal.Touch;
 import wxfunnel.topics.DeadLetters;
 import wxfunnel.topics.DlqReason;
 import wxfunnel.topics.Names;
@@ -75,7 +81,15 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     }
     PersonHistory.settle(state, upstream.current(), config);
     final Journeys.Contribution before = Journeys.contribution(state, config);
-    PersonHistory.take(state, event, verdict, catalog, config).ifPresent(dropped -> counts.capped(dropped.getKind()));
+    final Touch touch = event.getKind() == EventKind.PAYMENT ? null : PersonHistory.touchOf(event, catalog);
+    if (verdict == PaymentVerdict.RETRACTED) {
+      state.getPayments().stream().filter(p -> p.getTransactionId().equals(event.getEventId()))
+          .forEach(payment -> credit(payment, payment.getContent(), -1, record.timestamp()));
+    }
+    PersonHistory.take(state, event, verdict, touch, config).ifPresent(dropped -> counts.capped(dropped.getKind()));
+    if (touch != null) {
+      touched(record.key(), touch, record.timestamp());
+    }
     if (verdict == PaymentVerdict.ACCEPTED || verdict == null) {
       PersonHistory.toAttribute(state, event, config.lookback()).forEach(payment -> convert(record.key(), payment, state, record.timestamp()));
     }
@@ -124,14 +138,39 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
   private void convert(final String person, final PaymentRef payment, final PersonState state, final long timestamp) {
     final Conversion conversion = Attribution.convert(ecosystem, payment, state.getTouches(), config.lookback(), state.getCapped());
     conversion.setPayer(Attribution.payer(person));
-    payment.setCredited(Attribution.split(config.model(), Attribution.inLookback(payment, state.getTouches(), config.lookback()),
-        payment.getAmount()));
+    final List<Touch> credited = Attribution.inLookback(payment, state.getTouches(), config.lookback());
+    payment.setCredited(Attribution.split(config.model(), credited, payment.getAmount()));
+    final List<ContentCredit> content = Content.credits(payment, credited, config.timeZone());
+    if (!content.equals(payment.getContent())) {
+      credit(payment, payment.getContent(), -1, timestamp);
+      credit(payment, content, 1, timestamp);
+      payment.setContent(content);
+    }
     final boolean gated = !payment.getHasUnionid() || payment.getUpgraded();
     final RecordHeaders headers = new RecordHeaders();
     if (payment.getUpgraded()) {
       headers.add(ConversionGate.UPGRADED, new byte[0]);
     }
     context.forward(new Record<String, Routed>(payment.getTransactionId(), new Routed.Converted(conversion, gated), timestamp, headers));
+  }
+
+  /** The touch's content row: one more touch, by this person, of this campaign and (an article's) title. */
+  private void touched(final String person, final Touch touch, final long timestamp) {
+    final String row = Content.rowOf(touch, config.timeZone());
+    final ContentDelta delta = ContentDelta.newBuilder().setRow(row).setTouches(1).setPerson(Attribution.payer(person))
+        .setTouchTime(touch.getTime()).setCampaignId(touch.getCampaignId())
+        .setTitle(touch.getKind() == EventKind.READ ? CatalogUpdater.titleAt(catalog, touch.getMsgId(), touch.getTime()) : null)
+        .build();
+    context.forward(new Record<String, Routed>(row, new Routed.ContentChanged(delta), timestamp, new RecordHeaders()));
+  }
+
+  /** Adds ({@code sign} 1) or takes back (-1) what a payment credits to content rows, one change per row. */
+  private void credit(final PaymentRef payment, final List<ContentCredit> credits, final int sign, final long timestamp) {
+    final Map<String, List<ContentCredit>> byRow = new TreeMap<>();
+    credits.forEach(credit -> byRow.computeIfAbsent(credit.getRow(), row -> new ArrayList<>()).add(credit));
+    byRow.forEach((row, rowCredits) -> context.forward(new Record<String, Routed>(row, new Routed.ContentChanged(
+        ContentDelta.newBuilder().setRow(row).setCurrency(payment.getCurrency()).setSign(sign).setCredits(rowCredits).build()),
+        timestamp, new RecordHeaders())));
   }
 
   /** Sends the pending changes, without a watermark: no row they change was final under the last one told. */
@@ -143,7 +182,10 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
   private void announce(final long now) {
     if (upstream.untold()) {
       send(now);
-      context.forward(new Record<>("", new Routed.Changed(upstream.tick()), now, new RecordHeaders()));
+      final FunnelDelta tick = upstream.tick();
+      context.forward(new Record<>("", new Routed.Changed(tick), now, new RecordHeaders()));
+      context.forward(new Record<String, Routed>("", new Routed.ContentChanged(ContentDelta.newBuilder().setRow("")
+          .setWatermark(tick.getWatermark()).setSourceTask(tick.getSourceTask()).build()), now, new RecordHeaders()));
       upstream.told();
     }
   }

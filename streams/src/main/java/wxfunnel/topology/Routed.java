@@ -1,6 +1,7 @@
 package wxfunnel.topology;
 
 import wxfunnel.events.Conversion;
+import wxfunnel.internal.ContentDelta;
 import wxfunnel.internal.FunnelDelta;
 import wxfunnel.internal.PersonEvent;
 
@@ -21,4 +22,7 @@ sealed interface Routed {
 
   /** A change to a funnel row. */
   record Changed(FunnelDelta delta) implements Routed {}
+
+  /** A change to a content row. */
+  record ContentChanged(ContentDelta delta) implements Routed {}
 }

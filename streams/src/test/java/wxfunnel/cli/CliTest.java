@@ -30,9 +30,9 @@ class CliTest {
     final CliRun describe = CliRun.of("topics", "describe", "--ecosystem", "weixin", "--bootstrap-servers", bootstrap);
 
     assertThat(first.exitCode()).isZero();
-    assertThat(first.out()).contains("created " + EcoTopic.READS.topic(Ecosystem.WEIXIN)).endsWith("8 created, 0 already existed\n");
+    assertThat(first.out()).contains("created " + EcoTopic.READS.topic(Ecosystem.WEIXIN)).endsWith("9 created, 0 already existed\n");
     assertThat(second.exitCode()).isZero();
-    assertThat(second.out()).isEqualTo("0 created, 8 already existed\n");
+    assertThat(second.out()).isEqualTo("0 created, 9 already existed\n");
     assertThat(describe.out()).contains(String.format("%-35s 6        1 compact", EcoTopic.CONVERSIONS.topic(Ecosystem.WEIXIN)))
         .contains(String.format("%-35s 6        1 delete", EcoTopic.DLQ.topic(Ecosystem.WEIXIN)))
         .doesNotContain(EcoTopic.prefix(Ecosystem.WECHAT) + ".");

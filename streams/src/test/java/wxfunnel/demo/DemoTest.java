@@ -8,8 +8,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wxfunnel.cli.Main;
 import wxfunnel.egress.Egress;
+import wxfunnel.events.AttributionModel;
+import wxfunnel.events.ContentKind;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
@@ -68,12 +80,85 @@ class DemoTest {
     final JsonNode summary = json.readTree(summaryFile.toFile());
     assertThat(summary.at("/ecosystems/weixin/campaigns/double11-2026/touched").asLong()).isGreaterThanOrEqualTo(K);
     // The broker kept its data: read the committed outputs back, independently of the demo's own view.
+    final Map<Ecosystem, CommittedView<Conversion>> views = new TreeMap<>();
     try (LocalStack stack = LocalStack.start(dir.resolve("local"), 0, 0)) {
       final JsonNode committed = json.readTree(committed(stack).toString());
       for (final Ecosystem eco : Ecosystem.values()) {
         assertReleasedFrom(summary.at("/ecosystems/" + EcoTopic.prefix(eco)), committed.at("/ecosystems/" + EcoTopic.prefix(eco)));
+        views.put(eco, CommittedView.read(stack.kafka().clientConfig(), new RegistryClient(stack.registryUrl()), new Names(eco)));
       }
     }
+    assertExportHoldsTheCommittedOutputs(views);
+  }
+
+  /**
+   * {@code export} on the demo's directory: each file has as many rows as the committed outputs
+   * have keys (every day of the demo is in the range), and the README's DuckDB query answers what
+   * the committed content rows say.
+   */
+  private void assertExportHoldsTheCommittedOutputs(final Map<Ecosystem, CommittedView<Conversion>> views) throws Exception {
+    final Path out = dir.resolve("export");
+    final LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    assertThat(Main.run("export", "--data-dir", dir.toString(), "--from", today.minusDays(30).toString(),
+        "--to", today.plusDays(1).toString(), "--output", out.toString())).isZero();
+    try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:")) {
+      for (final Ecosystem eco : Ecosystem.values()) {
+        final CommittedView<Conversion> view = views.get(eco);
+        assertThat(view.content()).as("content rows of " + eco).isNotEmpty();
+        assertThat(count(duckdb, out, eco, "funnel")).isEqualTo(view.funnel().size());
+        assertThat(count(duckdb, out, eco, "content-performance")).isEqualTo(view.content().size());
+        assertThat(count(duckdb, out, eco, "conversions")).isEqualTo(view.conversions().size());
+      }
+      final LocalDate duckdbToday = LocalDate.parse(rows(duckdb, "SELECT CAST(current_date AS VARCHAR)").get(0));
+      final String query = readmeQuery().replace("'export/", "'" + out.toString().replace("'", "''") + "/");
+      assertThat(rows(duckdb, query)).isEqualTo(topArticles(views, duckdbToday)).isNotEmpty();
+    }
+  }
+
+  /** What the README's query must answer, from the committed content rows. */
+  private static List<String> topArticles(final Map<Ecosystem, CommittedView<Conversion>> views, final LocalDate today) {
+    final Map<String, Long> gmv = new TreeMap<>();
+    views.forEach((eco, view) -> view.content().values().stream()
+        .filter(row -> row.getContentKind() == ContentKind.ARTICLE && row.getDay().isAfter(today.minusDays(7)))
+        .forEach(row -> row.getCredits().get(AttributionModel.LAST_TOUCH.ordinal()).getGmv().forEach((currency, amount) ->
+            gmv.merge(eco + "|" + currency + "|" + row.getContentId(), amount, Long::sum))));
+    final Map<String, List<Map.Entry<String, Long>>> ranked = new TreeMap<>();
+    gmv.entrySet().forEach(e -> ranked.computeIfAbsent(e.getKey().substring(0, e.getKey().lastIndexOf('|')), k -> new ArrayList<>()).add(e));
+    final List<String> top = new ArrayList<>();
+    ranked.values().forEach(list -> list.stream()
+        .sorted(Comparator.comparing((Map.Entry<String, Long> e) -> -e.getValue()).thenComparing(Map.Entry::getKey))
+        .limit(10).forEach(e -> top.add(e.getKey() + "|" + e.getValue())));
+    return top;
+  }
+
+  /** The README's query of the top articles: the sql block after its marker. */
+  private static String readmeQuery() throws IOException {
+    final String readme = Files.readString(Path.of("..", "README.md"));
+    final String after = readme.substring(readme.indexOf("<!-- top-articles-query -->"));
+    return after.substring(after.indexOf("```sql") + "```sql".length(), after.indexOf("```", after.indexOf("```sql") + 1));
+  }
+
+  private static long count(final Connection duckdb, final Path out, final Ecosystem eco, final String table) throws SQLException {
+    return Long.parseLong(rows(duckdb, "SELECT count(*) FROM read_parquet('" + out.resolve(EcoTopic.prefix(eco)).resolve(table + ".parquet")
+        + "')").get(0));
+  }
+
+  /** Each row's columns, joined by {@code |}: ecosystem, currency, msg_id, GMV for the README's query. */
+  private static List<String> rows(final Connection duckdb, final String sql) throws SQLException {
+    final List<String> rows = new ArrayList<>();
+    try (Statement statement = duckdb.createStatement(); ResultSet result = statement.executeQuery(sql)) {
+      final int columns = result.getMetaData().getColumnCount();
+      while (result.next()) {
+        final List<String> row = new ArrayList<>();
+        for (int i = 1; i <= columns; i++) {
+          if (!result.getMetaData().getColumnName(i).equals("title")) {
+            row.add(result.getString(i));
+          }
+        }
+        rows.add(String.join("|", row));
+      }
+    }
+    return rows;
   }
 
   /**

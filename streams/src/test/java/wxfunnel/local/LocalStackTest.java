@@ -37,7 +37,7 @@ class LocalStackTest {
     try (LocalStack stack = LocalStack.start(dataDir, 0, 0);
         TopicAdmin admin = new TopicAdmin(stack.kafka().clientConfig())) {
       final List<String> created = admin.create(EnumSet.allOf(Ecosystem.class), 6);
-      assertThat(created).hasSize(16).contains(EcoTopic.READS.topic(Ecosystem.WEIXIN), EcoTopic.DLQ.topic(Ecosystem.WECHAT), EcoTopic.FUNNEL.topic(Ecosystem.WEIXIN));
+      assertThat(created).hasSize(18).contains(EcoTopic.READS.topic(Ecosystem.WEIXIN), EcoTopic.DLQ.topic(Ecosystem.WECHAT), EcoTopic.FUNNEL.topic(Ecosystem.WEIXIN));
       assertThat(admin.create(EnumSet.allOf(Ecosystem.class), 6)).isEmpty();
       assertContract(admin.describe(EnumSet.allOf(Ecosystem.class)));
 
@@ -62,7 +62,7 @@ class LocalStackTest {
   }
 
   private static void assertContract(final Map<String, TopicState> states) {
-    assertThat(states).hasSize(16);
+    assertThat(states).hasSize(18);
     for (final Ecosystem eco : Ecosystem.values()) {
       for (final EcoTopic topic : EcoTopic.values()) {
         assertThat(states.get(topic.topic(eco)))

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
@@ -28,6 +29,9 @@ import wxfunnel.events.Article;
 import wxfunnel.events.ArticleRead;
 import wxfunnel.events.AttributionModel;
 import wxfunnel.events.Conversion;
+import wxfunnel.events.ContentKind;
+import wxfunnel.events.ContentModelCredit;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.ConversionStatus;
 import wxfunnel.events.CouponClick;
 import wxfunnel.events.CreditedTouch;
@@ -60,8 +64,8 @@ public final class ReferenceModel {
   public record DeadLetter(String reason, String topic, int partition, long offset) {}
 
   /** What the processor of one ecosystem must end up with. */
-  public record Outputs(Map<String, Conversion> conversions, Map<String, FunnelRow> funnel, Set<DeadLetter> deadLetters,
-      Map<String, Long> ledger) {}
+  public record Outputs(Map<String, Conversion> conversions, Map<String, FunnelRow> funnel,
+      Map<String, ContentPerformance> content, Set<DeadLetter> deadLetters, Map<String, Long> ledger) {}
 
   // Field limits (DESIGN 5a).
   private static final int MAX_ID = 256;
@@ -75,21 +79,34 @@ public final class ReferenceModel {
 
   // What the fold has seen so far.
   private final Map<String, Long> clocks = new HashMap<>();
-  private final Map<String, TreeMap<Long, String>> catalog = new HashMap<>();
+  private final Map<String, TreeMap<Long, Version>> catalog = new HashMap<>();
   private final Map<String, Person> persons = new HashMap<>();
   /** By transaction_id: the copy of each payment that counts. */
   private final Map<String, Copy> copies = new HashMap<>();
   private final Map<String, Conversion> conversions = new TreeMap<>();
   /** By transaction_id: what its current conversion credits to each campaign under the configured model. */
   private final Map<String, Map<String, Long>> credits = new HashMap<>();
+  /** By transaction_id: what its current conversion credits to each content row, per model. */
+  private final Map<String, List<ContentCredit>> contentCredits = new HashMap<>();
+  /** Every touch accepted, in the order accepted (the cap drops touches from persons, not from here). */
+  private final List<Accepted> acceptedTouches = new ArrayList<>();
   private final Set<DeadLetter> deadLetters = new HashSet<>();
   private final Map<String, Long> ledger = new TreeMap<>();
 
   /** A valid event, as the contract reads it. */
   private record Event(String kind, String id, String person, boolean unionid, long time, String campaign, String msgId,
-      String scene, long amount, String currency) {}
+      String scene, String card, long amount, String currency) {}
 
-  private record Touch(String kind, String id, long time, String campaign, String msgId, String scene) {}
+  private record Touch(String kind, String id, long time, String campaign, String msgId, String scene, String card) {}
+
+  /** An article in the catalog from its publication on. */
+  private record Version(String campaign, String title) {}
+
+  /** A touch accepted: its content row, who, and the campaign and title it was touched under. */
+  private record Accepted(String row, String person, long time, String campaign, String title) {}
+
+  /** What one payment credits to one content row under one model: money and each credited touch's time to convert. */
+  private record ContentCredit(String row, AttributionModel model, long amount, List<Long> times) {}
 
   private record Pay(String transactionId, long time, long amount, String currency, boolean unionid) {}
 
@@ -129,7 +146,7 @@ public final class ReferenceModel {
     for (final InputRecord record : records) {
       model.take(record);
     }
-    return new Outputs(model.conversions, model.funnel(), model.deadLetters, model.ledger);
+    return new Outputs(model.conversions, model.funnel(), model.content(), model.deadLetters, model.ledger);
   }
 
   /**
@@ -233,7 +250,8 @@ public final class ReferenceModel {
     final Article article = (Article) decoded;
     count(Ledger.Outcome.ACCEPTED, "ARTICLE");
     catalog.computeIfAbsent(article.getMsgId(), m -> new TreeMap<>())
-        .put(article.getPublishedAt().toEpochMilli(), blank(article.getCampaignId()) ? "" : article.getCampaignId());
+        .put(article.getPublishedAt().toEpochMilli(), new Version(blank(article.getCampaignId()) ? "" : article.getCampaignId(),
+            article.getTitle()));
   }
 
   private String articleProblem(final Article article) {
@@ -324,13 +342,13 @@ public final class ReferenceModel {
     final long time = ((Instant) e.get(5)).toEpochMilli();
     return switch (kind) {
       case "READ" -> new Event(kind, (String) e.get(0), person, hasUnionid, time, orNull(((ArticleRead) e).getCampaignId()),
-          ((ArticleRead) e).getMsgId(), null, 0, null);
+          ((ArticleRead) e).getMsgId(), null, null, 0, null);
       case "SCAN" -> new Event(kind, (String) e.get(0), person, hasUnionid, time, ((QrScan) e).getSceneStr(), null,
-          ((QrScan) e).getSceneStr(), 0, null);
+          ((QrScan) e).getSceneStr(), null, 0, null);
       case "COUPON" -> new Event(kind, (String) e.get(0), person, hasUnionid, time, orNull(((CouponClick) e).getOuterStr()),
-          orNull(((CouponClick) e).getMsgId()), null, 0, null);
+          orNull(((CouponClick) e).getMsgId()), null, ((CouponClick) e).getCardId(), 0, null);
       // A payment is its transaction_id, whatever event id its notification carries.
-      default -> new Event(kind, ((Payment) e).getTransactionId(), person, hasUnionid, time, null, null, null,
+      default -> new Event(kind, ((Payment) e).getTransactionId(), person, hasUnionid, time, null, null, null, null,
           ((Payment) e).getTotal(), ((Payment) e).getCurrency());
     };
   }
@@ -348,7 +366,10 @@ public final class ReferenceModel {
       conversions.put(pay.transactionId(), conversion(person, pay));
       return;
     }
-    person.touches.add(new Touch(event.kind(), event.id(), event.time(), campaignOf(event), event.msgId(), event.scene()));
+    final Touch touch = new Touch(event.kind(), event.id(), event.time(), campaignOf(event), event.msgId(), event.scene(), event.card());
+    person.touches.add(touch);
+    acceptedTouches.add(new Accepted(rowOf(touch), person.payer, touch.time(), touch.campaign(),
+        touch.kind().equals("READ") ? titleOf(touch.msgId(), touch.time()) : null));
     person.touches.sort(TOUCH_ORDER);
     if (person.touches.size() > config.maxTouches()) {
       count(Ledger.Outcome.CAPPED, person.touches.remove(1).kind());
@@ -367,8 +388,14 @@ public final class ReferenceModel {
     if (event.campaign() != null || event.msgId() == null || !catalog.containsKey(event.msgId())) {
       return event.campaign();
     }
-    final Map.Entry<Long, String> version = catalog.get(event.msgId()).floorEntry(event.time());
-    return version == null || version.getValue().isEmpty() ? null : version.getValue();
+    final Map.Entry<Long, Version> version = catalog.get(event.msgId()).floorEntry(event.time());
+    return version == null || version.getValue().campaign().isEmpty() ? null : version.getValue().campaign();
+  }
+
+  /** The title of the article as published at or before {@code time}; null when it was not in the catalog then. */
+  private String titleOf(final String msgId, final long time) {
+    final Map.Entry<Long, Version> version = catalog.containsKey(msgId) ? catalog.get(msgId).floorEntry(time) : null;
+    return version == null ? null : version.getValue().title();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -393,7 +420,8 @@ public final class ReferenceModel {
       }
       models.add(new ModelAttribution(model, credited));
     }
-    credits.put(pay.transactionId(), split(pay.amount(), inLookback));
+    credits.put(pay.transactionId(), split(config.model(), pay.amount(), inLookback, Touch::campaign));
+    contentCredits.put(pay.transactionId(), contentCredits(pay, inLookback));
     final boolean attributed = !inLookback.isEmpty();
     return new Conversion(pay.transactionId(), ecosystem, pay.amount(), pay.currency(), Instant.ofEpochMilli(pay.time()),
         attributed ? ConversionStatus.ATTRIBUTED : ConversionStatus.UNATTRIBUTED,
@@ -417,14 +445,15 @@ public final class ReferenceModel {
    * largest remainders, ties to the campaign id that sorts first. Touches without a campaign form
    * one more share (sorting before every campaign), which no campaign gets.
    */
-  private Map<String, Long> split(final long amount, final List<Touch> touches) {
+  private static Map<String, Long> split(final AttributionModel model, final long amount, final List<Touch> touches,
+      final Function<Touch, String> of) {
     if (touches.isEmpty()) {
       return Map.of();
     }
     final Map<String, BigInteger[]> weights = new TreeMap<>();
     for (int i = 0; i < touches.size(); i++) {
-      final BigInteger[] w = exactWeight(config.model(), i, touches.size());
-      final String campaign = touches.get(i).campaign() == null ? "" : touches.get(i).campaign();
+      final BigInteger[] w = exactWeight(model, i, touches.size());
+      final String campaign = of.apply(touches.get(i)) == null ? "" : of.apply(touches.get(i));
       weights.merge(campaign, w, (a, b) -> new BigInteger[] {a[0].multiply(b[1]).add(b[0].multiply(a[1])), a[1].multiply(b[1])});
     }
     final Map<String, Long> shares = new TreeMap<>();
@@ -458,6 +487,85 @@ public final class ReferenceModel {
           : i == 0 || i == n - 1 ? new long[] {2, 5} : new long[] {1, 5L * (n - 2)};
     };
     return new BigInteger[] {BigInteger.valueOf(w[0]), BigInteger.valueOf(w[1])};
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Content performance
+
+  /** A touch's content row: a read's article, a scan's scene, a click's card, on the touch's day in the reporting zone. */
+  private String rowOf(final Touch touch) {
+    final String kind = switch (touch.kind()) {
+      case "READ" -> "ARTICLE";
+      case "SCAN" -> "SCENE";
+      default -> "COUPON";
+    };
+    final String id = switch (touch.kind()) {
+      case "READ" -> touch.msgId();
+      case "SCAN" -> touch.scene();
+      default -> touch.card();
+    };
+    return kind + "|" + id + "|" + LocalDate.ofInstant(Instant.ofEpochMilli(touch.time()), config.timeZone());
+  }
+
+  /** Per model, per content row of the credited touches: the amount split over the rows, and each credited touch's time to convert. */
+  private List<ContentCredit> contentCredits(final Pay pay, final List<Touch> inLookback) {
+    final List<ContentCredit> all = new ArrayList<>();
+    for (final AttributionModel model : AttributionModel.values()) {
+      final Map<String, Long> amounts = split(model, pay.amount(), inLookback, this::rowOf);
+      final Map<String, List<Long>> times = new TreeMap<>();
+      for (int i = 0; i < inLookback.size(); i++) {
+        if (weight(model, i, inLookback.size()) > 0) {
+          times.computeIfAbsent(rowOf(inLookback.get(i)), r -> new ArrayList<>()).add(pay.time() - inLookback.get(i).time());
+        }
+      }
+      times.forEach((row, rowTimes) -> all.add(new ContentCredit(row, model, amounts.getOrDefault(row, 0L), rowTimes)));
+    }
+    return all;
+  }
+
+  /**
+   * Per content row: its touches, its distinct persons, the title and campaign of its earliest touch
+   * (ties: the campaign, then the title, that sorts first, none first), and per model the payments
+   * crediting it, their money per currency, and the lower median of the credited touches' times to
+   * convert. Final once every input partition has passed the day's end plus the lookback and grace.
+   */
+  private Map<String, ContentPerformance> content() {
+    final Comparator<String> byName = Comparator.nullsFirst(Comparator.naturalOrder());
+    final Map<String, List<Accepted>> touchesByRow = new TreeMap<>();
+    acceptedTouches.forEach(touch -> touchesByRow.computeIfAbsent(touch.row(), r -> new ArrayList<>()).add(touch));
+    final long watermark = watermark();
+    final Map<String, ContentPerformance> rows = new TreeMap<>();
+    touchesByRow.forEach((row, touches) -> {
+      final Accepted first = touches.stream().min(Comparator.comparingLong(Accepted::time)
+          .thenComparing(Accepted::campaign, byName).thenComparing(Accepted::title, byName)).orElseThrow();
+      final List<ContentModelCredit> models = new ArrayList<>();
+      for (final AttributionModel model : AttributionModel.values()) {
+        final Map<String, Long> gmv = new TreeMap<>();
+        final List<Long> times = new ArrayList<>();
+        long conversions = 0;
+        for (final Map.Entry<String, List<ContentCredit>> payment : contentCredits.entrySet()) {
+          for (final ContentCredit credit : payment.getValue()) {
+            if (credit.row().equals(row) && credit.model() == model) {
+              conversions++;
+              gmv.merge(this.conversions.get(payment.getKey()).getCurrency(), credit.amount(), Long::sum);
+              times.addAll(credit.times());
+            }
+          }
+        }
+        gmv.values().removeIf(amount -> amount == 0);
+        times.sort(Comparator.naturalOrder());
+        models.add(new ContentModelCredit(model, conversions, gmv, times.isEmpty() ? null : times.get((times.size() - 1) / 2)));
+      }
+      final String[] parts = {row.substring(0, row.indexOf('|')), row.substring(row.indexOf('|') + 1, row.length() - 11),
+          row.substring(row.length() - 10)};
+      final LocalDate day = LocalDate.parse(parts[2]);
+      final long closesAt = day.plusDays(1).atStartOfDay(config.timeZone()).toInstant().toEpochMilli()
+          + config.lookback().toMillis() + config.grace().toMillis();
+      rows.put(row, new ContentPerformance(ecosystem, ContentKind.valueOf(parts[0]), parts[1], day, config.timeZone().getId(),
+          first.title(), first.campaign(), Instant.ofEpochMilli(first.time()), (long) touches.size(),
+          touches.stream().map(Accepted::person).distinct().count(), models, closesAt <= watermark));
+    });
+    return rows;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -206,7 +206,8 @@ class ReferenceModelOnABrokerTest {
   private static ProcessorOutputs asOutputs(final ReferenceModel.Outputs outputs) {
     final Map<String, String> deadLetters = new TreeMap<>();
     outputs.deadLetters().forEach(d -> deadLetters.put(d.topic() + "/" + d.partition() + "/" + d.offset(), d.reason()));
-    return new ProcessorOutputs(new TreeMap<>(outputs.conversions()), new TreeMap<>(outputs.funnel()), deadLetters,
+    return new ProcessorOutputs(new TreeMap<>(outputs.conversions()), new TreeMap<>(outputs.funnel()), new TreeMap<>(outputs.content()),
+        deadLetters,
         new TreeMap<>(outputs.ledger()));
   }
 

@@ -90,7 +90,7 @@ class CommittedViewTest {
     assertThatThrownBy(() -> view.apply(record(shadow.topic(EcoTopic.FUNNEL), 0, "k", null, T0)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(shadow.topic(EcoTopic.FUNNEL));
     assertThat(CommittedView.topics(WEIXIN)).containsExactly(WEIXIN.topic(EcoTopic.CONVERSIONS), WEIXIN.topic(EcoTopic.FUNNEL),
-        WEIXIN.topic(EcoTopic.DLQ), WEIXIN.changelog(Names.LEDGER));
+        WEIXIN.topic(EcoTopic.CONTENT_PERFORMANCE), WEIXIN.topic(EcoTopic.DLQ), WEIXIN.changelog(Names.LEDGER));
   }
 
   private ConsumerRecord<String, byte[]> output(final EcoTopic topic, final int partition, final String key, final Object value,

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.FunnelRow;
 import wxfunnel.registry.RegistryClient;
@@ -24,13 +25,13 @@ import wxfunnel.topics.Names;
 import wxfunnel.topology.FunnelConfig;
 
 /**
- * What a read_committed reader finds of one processor's work: the latest conversion and funnel
- * row per key, every dead letter by its source coordinates with its reason (each exactly once),
+ * What a read_committed reader finds of one processor's work: the latest conversion, funnel row
+ * and content row per key, every dead letter by its source coordinates with its reason (each exactly once),
  * and the ledger's count of every outcome (a record processed twice would count twice). Two runs
  * over the same inputs must find equal ones.
  */
 public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, FunnelRow> funnel,
-    Map<String, String> deadLetters, Map<String, Long> ledger) {
+    Map<String, ContentPerformance> content, Map<String, String> deadLetters, Map<String, Long> ledger) {
 
   public static ProcessorOutputs read(final Map<String, Object> kafka, final String registryUrl, final Names names) {
     final CommittedView<Conversion> view = new CommittedView<>(names, new RegistryClient(registryUrl), conversion -> conversion);
@@ -47,7 +48,8 @@ public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, 
     // A task's clocks and its count of persons in state depend on when its sweeps ran, not only on the inputs.
     final Map<String, Long> ledger = new TreeMap<>(view.ledger());
     ledger.keySet().removeIf(Ledger::isBookkeeping);
-    return new ProcessorOutputs(new TreeMap<>(view.conversions()), new TreeMap<>(view.funnel()), deadLetters, ledger);
+    return new ProcessorOutputs(new TreeMap<>(view.conversions()), new TreeMap<>(view.funnel()), new TreeMap<>(view.content()),
+        deadLetters, ledger);
   }
 
   /** The outputs of an uninterrupted run over the same inputs: a shadow replay named {@code reference}. */
@@ -64,6 +66,7 @@ public record ProcessorOutputs(Map<String, Conversion> conversions, Map<String, 
     final StringBuilder text = new StringBuilder();
     differences("conversion", conversions, expected.conversions, text);
     differences("row", funnel, expected.funnel, text);
+    differences("content row", content, expected.content, text);
     differences("dead letter", deadLetters, expected.deadLetters, text);
     differences("ledger count", ledger, expected.ledger, text);
 

@@ -30,7 +30,7 @@ class ContractTest {
   void topicsAreNamedAfterTheirEcosystem() {
     assertThat(EcoTopic.PAYMENTS.topic(Ecosystem.WEIXIN)).isEqualTo("weixin.payments");
     assertThat(EcoTopic.COUPON_CLICKS.topic(Ecosystem.WECHAT)).isEqualTo("wechat.coupon-clicks");
-    assertThat(EcoTopic.outputs()).containsExactly(EcoTopic.CONVERSIONS, EcoTopic.FUNNEL, EcoTopic.DLQ);
+    assertThat(EcoTopic.outputs()).containsExactly(EcoTopic.CONVERSIONS, EcoTopic.FUNNEL, EcoTopic.CONTENT_PERFORMANCE, EcoTopic.DLQ);
     assertThat(EcoTopic.inputs()).containsExactly(EcoTopic.READS, EcoTopic.SCANS, EcoTopic.COUPON_CLICKS, EcoTopic.PAYMENTS,
         EcoTopic.CONTENT);
     assertThat(EcoTopic.FUNNEL.shadowTopic(Ecosystem.WEIXIN, "fix-42")).isEqualTo("weixin.shadow-fix-42.funnel");

@@ -32,6 +32,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.test.TestRecord;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
@@ -67,6 +68,7 @@ final class FunnelDriver implements AutoCloseable {
   private final Serializer<SpecificRecord> serializer;
   private final TestOutputTopic<String, Conversion> conversions;
   private final TestOutputTopic<String, FunnelRow> funnel;
+  private final TestOutputTopic<String, ContentPerformance> content;
   private final TestOutputTopic<byte[], byte[]> dlq;
 
   FunnelDriver(final Ecosystem ecosystem, final FunnelConfig config, final SchemaRegistry registry) {
@@ -81,6 +83,8 @@ final class FunnelDriver implements AutoCloseable {
         new AvroDeserializer<>(registry, Conversion.class));
     this.funnel = driver.createOutputTopic(names.topic(EcoTopic.FUNNEL), new StringDeserializer(),
         new AvroDeserializer<>(registry, FunnelRow.class));
+    this.content = driver.createOutputTopic(names.topic(EcoTopic.CONTENT_PERFORMANCE), new StringDeserializer(),
+        new AvroDeserializer<>(registry, ContentPerformance.class));
     this.dlq = driver.createOutputTopic(names.topic(EcoTopic.DLQ), new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
@@ -174,6 +178,13 @@ final class FunnelDriver implements AutoCloseable {
         latest.put(record.key, record.value);
       }
     }
+    return latest;
+  }
+
+  /** The latest value per content-performance key. */
+  Map<String, ContentPerformance> content() {
+    final Map<String, ContentPerformance> latest = new TreeMap<>();
+    content.readKeyValuesToList().forEach(record -> latest.put(record.key, record.value));
     return latest;
   }
 

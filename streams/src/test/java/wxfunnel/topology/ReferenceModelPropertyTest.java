@@ -27,6 +27,7 @@ import org.apache.avro.specific.SpecificRecord;
 import wxfunnel.events.Article;
 import wxfunnel.events.ArticleRead;
 import wxfunnel.events.AttributionModel;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.ConversionStatus;
 import wxfunnel.events.CouponClick;
 import wxfunnel.events.CreditedTouch;
@@ -106,6 +107,7 @@ class ReferenceModelPropertyTest {
 
       assertThat(d.conversionsWithPayers()).isEqualTo(expected.conversions());
       assertThat(d.funnel()).isEqualTo(expected.funnel());
+      assertThat(d.content()).isEqualTo(expected.content());
       assertThat(d.deadLetterSources()).isEqualTo(expected.deadLetters());
       assertThat(d.ledger()).isEqualTo(expected.ledger());
     }
@@ -131,6 +133,10 @@ class ReferenceModelPropertyTest {
         .coverage(c -> c.check(true).percentage(p -> p > 5));
     Statistics.label("credit on a row nobody entered").collect(rows.stream().anyMatch(r -> r.getTouched() == 0 && !r.getAttributedGmv().isEmpty()))
         .coverage(c -> c.check(true).percentage(p -> p > 5));
+    Statistics.label("credited content row").collect(expected.content().values().stream()
+        .anyMatch(r -> r.getCredits().stream().anyMatch(c -> c.getModel() == model && c.getConversions() > 0)))
+        .coverage(c -> c.check(true).percentage(p -> p > 10));
+    Statistics.label("final content row").collect(expected.content().values().stream().anyMatch(ContentPerformance::getFinal$));
     Statistics.label("LATE").collect(reasons.contains("LATE")).coverage(c -> c.check(true).percentage(p -> p > 4));
     Statistics.label("MISSING_FIELD").collect(reasons.contains("MISSING_FIELD")).coverage(c -> c.check(true).percentage(p -> p > 5));
     Statistics.label("INVALID_FIELD").collect(reasons.contains("INVALID_FIELD")).coverage(c -> c.check(true).percentage(p -> p > 5));
