@@ -46,7 +46,7 @@ public class AttributionBenchmark {
 
   @Setup
   public void setUp() {
-    payment = new PaymentRef("4200000000001234567890123456", PAID_AT, 12_900L, "CNY", true, false, new HashMap<>(), new ArrayList<>());
+    payment = new PaymentRef("4200000000001234567890123456", PAID_AT, 12_900L, "CNY", true, false, new HashMap<>());
     history = new ArrayList<>();
     final EventKind[] kinds = {EventKind.READ, EventKind.SCAN, EventKind.COUPON};
     for (int i = 0; i < touches; i++) {

@@ -49,7 +49,7 @@ public class PersonStateSerdeBenchmark {
         new Touch(EventKind.COUPON, "card-0IYpQprDjNWYWUjI", T0 + 90_000, "double11-2026", "2247483610_1", null, "pCwwCbJ7cPJWHaRtH7fMBHBqtOQw")));
     final List<PaymentRef> payments = new ArrayList<>(List.of(
         new PaymentRef("4200000000000979478240669332", T0 + 160_000, 13_390L, "CNY", true, false,
-            new HashMap<>(Map.of("double11-2026", 13_390L)), new ArrayList<>())));
+            new HashMap<>(Map.of("double11-2026", 13_390L)))));
     final List<Journey> journeys = new ArrayList<>(List.of(
         new Journey("double11-2026", T0, 20_778, true, true, new HashMap<>(Map.of("CNY", 13_390L))),
         new Journey("member-day", T0 + 30_000, 20_778, false, false, new HashMap<>())));

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import wxfunnel.internal.ContentDelta;
 import wxfunnel.internal.FunnelDelta;
+import wxfunnel.internal.PaymentContent;
 import wxfunnel.internal.PaymentCopy;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.internal.PersonState;
@@ -49,7 +50,8 @@ class SchemaEvolutionTest {
         PersonState.getClassSchema(),
         FunnelDelta.getClassSchema(),
         PaymentCopy.getClassSchema(),
-        ContentDelta.getClassSchema());
+        ContentDelta.getClassSchema(),
+        PaymentContent.getClassSchema());
   }
 
   @ParameterizedTest(name = "{0}")

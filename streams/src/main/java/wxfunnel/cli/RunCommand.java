@@ -9,12 +9,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import wxfunnel.egress.Egress;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.metrics.MetricsServer;
+import wxfunnel.query.QueryHandler;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.topics.EcoTopic;
 
@@ -61,6 +63,11 @@ final class RunCommand implements Callable<Integer> {
       description = "Address /metrics and /health listen on (default: ${DEFAULT-VALUE}).")
   String metricsHost;
 
+  @Option(names = "--advertised-host", paramLabel = "HOST", defaultValue = "localhost",
+      description = "The name other instances of the same ecosystem's processor reach this one's queries by, at its metrics port "
+          + "(Kafka Streams' application.server; default: ${DEFAULT-VALUE}, for instances on one machine).")
+  String advertisedHost;
+
   @Option(names = "--top-campaigns", paramLabel = "N", defaultValue = "" + Egress.DEFAULT_TOP_CAMPAIGNS,
       description = "Campaigns with a metrics label of their own; the rest are 'other' (default: ${DEFAULT-VALUE}).")
   int topCampaigns;
@@ -91,16 +98,18 @@ final class RunCommand implements Callable<Integer> {
   private void start(final Ecosystem eco, final UntilStopped running, final MetricsServer metrics, final Egress wall) {
     final String name = EcoTopic.prefix(eco);
     try {
-      final FunnelProcessor processor = startWithRetries(eco, running);
+      final FunnelProcessor processor = startWithRetries(eco, running, advertisedHost + ":" + metrics.port());
       if (processor == null) {
         return;
       }
+      metrics.serve(QueryHandler.prefix(eco), new QueryHandler(eco, processor.queries()));
       running.closeOnStop(processor);
       processor.onError(() -> running.fail(name + " processor stopped in ERROR; see its log"));
       metrics.watchRegistry(eco, registryUrl(eco));
       running.closeOnStop(metrics.follow(processor, kafkaConfig(eco), registryUrl(eco), funnel.config(eco), wall,
           null));
-      System.out.println(name + " processor running; metrics at " + metrics.url() + "/metrics");
+      System.out.println(name + " processor running; metrics at " + metrics.url() + "/metrics, queries at " + metrics.url()
+          + QueryHandler.prefix(eco));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
@@ -113,11 +122,14 @@ final class RunCommand implements Callable<Integer> {
    * cluster does not answer or its input topics do not exist yet; anything else (a refused
    * credential, topics that disagree) is thrown. Null once the command is stopped meanwhile.
    */
-  private FunnelProcessor startWithRetries(final Ecosystem eco, final UntilStopped running) throws InterruptedException {
+  private FunnelProcessor startWithRetries(final Ecosystem eco, final UntilStopped running, final String applicationServer)
+      throws InterruptedException {
+    final Map<String, Object> kafka = kafkaConfig(eco);
+    kafka.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
     Duration backoff = Duration.ofSeconds(1);
     while (true) {
       try {
-        return FunnelProcessor.start(eco, funnel.config(eco), kafkaConfig(eco), registryUrl(eco), stateDir);
+        return FunnelProcessor.start(eco, funnel.config(eco), kafka, registryUrl(eco), stateDir);
       } catch (IllegalStateException e) {
         if (!isRetriable(e)) {
           throw e;

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.StreamsConfig;
 import wxfunnel.egress.Egress;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.generator.Generator;
@@ -31,6 +32,7 @@ import wxfunnel.generator.TrafficSender;
 import wxfunnel.local.LocalStack;
 import wxfunnel.metrics.CommittedMetrics;
 import wxfunnel.metrics.MetricsServer;
+import wxfunnel.query.QueryHandler;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.runtime.FunnelProcessor;
 import wxfunnel.runtime.ProcessorLag;
@@ -91,9 +93,12 @@ public final class Demo {
           LocalPrometheus prometheus = options.prometheus() == null ? null
               : LocalPrometheus.start(options.prometheus(), options.dataDir(), metrics.port(), out)) {
         for (final Ecosystem eco : Ecosystem.values()) {
-          final FunnelProcessor processor = FunnelProcessor.start(eco, options.semantics().apply(eco),
-              new HashMap<>(stack.kafka().clientConfig()), stack.registryUrl(), options.dataDir().resolve("state"));
+          final Map<String, Object> kafka = new HashMap<>(stack.kafka().clientConfig());
+          kafka.put(StreamsConfig.APPLICATION_SERVER_CONFIG, "127.0.0.1:" + metrics.port());
+          final FunnelProcessor processor = FunnelProcessor.start(eco, options.semantics().apply(eco), kafka, stack.registryUrl(),
+              options.dataDir().resolve("state"));
           processors.add(processor);
+          metrics.serve(QueryHandler.prefix(eco), new QueryHandler(eco, processor.queries()));
           metrics.watchRegistry(eco, stack.registryUrl());
         }
         final List<CommittedMetrics> business = new ArrayList<>();
@@ -103,7 +108,7 @@ public final class Demo {
                 options.semantics().apply(processor.ecosystem()),
                 walls.get(processor.ecosystem()), STARTUP_TIMEOUT));
           }
-          out.println("metrics=" + metrics.url() + "/metrics health=" + metrics.url() + "/health");
+          out.println("metrics=" + metrics.url() + "/metrics health=" + metrics.url() + "/health queries=" + metrics.url() + "/query/");
           final Summary summary = play(options, stack, began, stop, walls);
           report(options, summary);
           return summary;

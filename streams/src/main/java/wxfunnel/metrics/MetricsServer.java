@@ -1,6 +1,7 @@
 package wxfunnel.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -23,6 +24,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import org.apache.kafka.streams.KafkaStreams;
 import wxfunnel.egress.Egress;
@@ -47,6 +49,7 @@ public final class MetricsServer implements AutoCloseable {
   /** The ecosystems this process runs, whether or not their processors have started yet. */
   private final Set<String> expected = new ConcurrentSkipListSet<>();
   private final HttpServer http;
+  private static final int HANDLER_THREADS = 4;
 
   private MetricsServer(final HttpServer http) {
     this.http = http;
@@ -65,8 +68,19 @@ public final class MetricsServer implements AutoCloseable {
     server.http.createContext("/health", server::health);
     server.http.createContext("/health/ready", server::health);
     server.http.createContext("/health/live", server::live);
+    // A query may wait on another instance's answer: a scrape or a health check must not wait behind it.
+    server.http.setExecutor(Executors.newFixedThreadPool(HANDLER_THREADS, runnable -> {
+      final Thread thread = new Thread(runnable, "wxfunnel-http");
+      thread.setDaemon(true);
+      return thread;
+    }));
     server.http.start();
     return server;
+  }
+
+  /** Serves {@code handler} under {@code path} as well, e.g. an ecosystem's queries. */
+  public void serve(final String path, final HttpHandler handler) {
+    http.createContext(path, handler);
   }
 
   /** Says that this process runs {@code ecosystem}: until its processor is watched, it is STARTING, and not ready. */

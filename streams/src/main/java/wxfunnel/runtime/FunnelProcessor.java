@@ -10,11 +10,14 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wxfunnel.events.Ecosystem;
+import wxfunnel.query.Queries;
 import wxfunnel.registry.RegistryClient;
 import wxfunnel.serde.AvroSerdes;
 import wxfunnel.topics.Names;
@@ -32,15 +35,24 @@ public final class FunnelProcessor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FunnelProcessor.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
+  private final Names names;
   private final Ecosystem ecosystem;
+  /** The semantics, with the input partitions found on the cluster. */
+  private final FunnelConfig config;
   private final KafkaStreams streams;
   /** Completed when Kafka Streams reaches ERROR: it has shut down for good and processes nothing more. */
   private final CompletableFuture<Void> failed;
+  /** Where the other instances reach this one's queries ({@code application.server}); null when not set. */
+  private final HostInfo self;
 
-  private FunnelProcessor(final Ecosystem ecosystem, final KafkaStreams streams, final CompletableFuture<Void> failed) {
-    this.ecosystem = ecosystem;
+  private FunnelProcessor(final Names names, final FunnelConfig config, final KafkaStreams streams, final CompletableFuture<Void> failed,
+      final HostInfo self) {
+    this.names = names;
+    this.ecosystem = names.ecosystem();
+    this.config = config;
     this.streams = streams;
     this.failed = failed;
+    this.self = self;
   }
 
   /**
@@ -72,7 +84,18 @@ public final class FunnelProcessor implements AutoCloseable {
       }
     });
     streams.start();
-    return new FunnelProcessor(ecosystem, streams, failed);
+    final Object server = settings.get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+    return new FunnelProcessor(names, onCluster, streams, failed,
+        server == null || server.toString().isEmpty() ? null : HostInfo.buildFromEndpoint(server.toString()));
+  }
+
+  /** Its answers over the live state, served where {@code application.server} says. */
+  public Queries queries() {
+    if (self == null) {
+      throw new IllegalStateException(ecosystem + " processor was started without " + StreamsConfig.APPLICATION_SERVER_CONFIG
+          + ": the other instances could not reach its queries");
+    }
+    return new Queries(names, config, streams, self);
   }
 
   /**

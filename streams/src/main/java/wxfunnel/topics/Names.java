@@ -37,6 +37,8 @@ public record Names(Ecosystem ecosystem, String shadow) {
   public static final String PAYMENT_CLOCKS = "payment-clocks";
   /** Store: the payments whose copy without a unionid gave way to one with it. */
   public static final String UPGRADED_PAYMENTS = "upgraded-payments";
+  /** Store: what each payment's last conversion credits to content rows, by payment time and {@code transaction_id}. */
+  public static final String PAYMENT_CONTENT = "payment-content";
   /** Store: each content row not final yet, by content kind, id and day. */
   public static final String CONTENT_ROWS = "content-rows";
   /** Store: the persons who touched each content row not final yet. */
@@ -45,6 +47,12 @@ public record Names(Ecosystem ecosystem, String shadow) {
   public static final String CONTENT_TIMES = "content-times";
   /** Store: the watermark of each person task, as the content rows last heard it. */
   public static final String CONTENT_WATERMARKS = "content-watermarks";
+  /** Store: the funnel topic as a table, for the query API (the topic is its changelog). */
+  public static final String FUNNEL_VIEW = "funnel-view";
+  /** Store: the content-performance topic as a table, for the query API. */
+  public static final String CONTENT_VIEW = "content-view";
+  /** Store: the conversions topic as a table, for the query API. */
+  public static final String CONVERSIONS_VIEW = "conversions-view";
   /** Repartition: person events, by person key. */
   public static final String BY_PERSON = "by-person";
   /** Repartition: payments, by {@code transaction_id}. */
@@ -60,7 +68,7 @@ public record Names(Ecosystem ecosystem, String shadow) {
   /** Every store. */
   public static final List<String> STORES = List.of(PERSONS, PERSON_EXPIRY, LEDGER, CATALOG, INTAKE_CLOCK, FUNNEL_PENDING,
       FUNNEL_ROWS, FUNNEL_WATERMARKS, PAYMENT_COPIES, PAYMENT_EXPIRY, PAYMENT_CLOCKS, UPGRADED_PAYMENTS,
-      CONTENT_ROWS, CONTENT_PERSONS, CONTENT_TIMES, CONTENT_WATERMARKS);
+      PAYMENT_CONTENT, CONTENT_ROWS, CONTENT_PERSONS, CONTENT_TIMES, CONTENT_WATERMARKS, FUNNEL_VIEW, CONTENT_VIEW, CONVERSIONS_VIEW);
   /** The repartitions that carry person events (with their input record, to dead-letter). */
   public static final List<String> PERSON_EVENT_REPARTITIONS = List.of(BY_PERSON, BY_PAYMENT, BY_PERSON_PAYMENTS);
   /** Every repartition. */

@@ -31,9 +31,8 @@ final class CatalogUpdater extends EcosystemProcessor<byte[], byte[], Void, Void
 
   private static final Logger log = LoggerFactory.getLogger(CatalogUpdater.class);
 
-  /** Between a version's campaign (empty for none) and its title. */
-  private static final char VERSION_SEPARATOR = '\u0000';
-  private static final String NO_VERSION = String.valueOf(VERSION_SEPARATOR);
+  /** Starts a version kept with its title (see {@link #version}). */
+  private static final String VERSION = "\u0001";
 
   private final AvroDeserializer<Article> deserializer;
   private KeyValueStore<String, String> catalog;
@@ -65,7 +64,7 @@ final class CatalogUpdater extends EcosystemProcessor<byte[], byte[], Void, Void
     }
     final String campaign = article.getCampaignId();
     catalog.put(key(article.getMsgId(), article.getPublishedAt().toEpochMilli()),
-        (campaign == null || campaign.isBlank() ? "" : campaign) + VERSION_SEPARATOR + article.getTitle());
+        version(campaign == null || campaign.isBlank() ? "" : campaign, article.getTitle()));
     catalog.put(CatalogVerdicts.key(source.partition(), source.offset()), CatalogVerdicts.accepted());
   }
 
@@ -108,22 +107,38 @@ final class CatalogUpdater extends EcosystemProcessor<byte[], byte[], Void, Void
 
   /** The campaign of {@code msgId} as published at or before {@code time}; null for none. */
   static String campaignAt(final ReadOnlyKeyValueStore<String, String> catalog, final String msgId, final long time) {
-    final String version = versionAt(catalog, msgId, time);
-    final String campaign = version.substring(0, version.indexOf(VERSION_SEPARATOR));
-    return campaign.isEmpty() ? null : campaign;
+    final String campaign = part(versionAt(catalog, msgId, time), true);
+    return campaign == null || campaign.isEmpty() ? null : campaign;
   }
 
   /** The title of {@code msgId} as published at or before {@code time}; null when not in the catalog then. */
   static String titleAt(final ReadOnlyKeyValueStore<String, String> catalog, final String msgId, final long time) {
-    final String version = versionAt(catalog, msgId, time);
-    return version.equals(NO_VERSION) ? null : version.substring(version.indexOf(VERSION_SEPARATOR) + 1);
+    return part(versionAt(catalog, msgId, time), false);
   }
 
-  /** The version of {@code msgId} in force at {@code time}: its campaign, the separator, its title. */
+  /** The version of {@code msgId} in force at {@code time}; null for none. */
   private static String versionAt(final ReadOnlyKeyValueStore<String, String> catalog, final String msgId, final long time) {
     try (KeyValueIterator<String, String> versions = catalog.reverseRange(key(msgId, 0), key(msgId, time))) {
-      return versions.hasNext() ? versions.next().value : NO_VERSION;
+      return versions.hasNext() ? versions.next().value : null;
     }
+  }
+
+  /**
+   * A version as kept: the marker, the campaign's length, a colon, the campaign (empty for none),
+   * the title. A version kept before titles were has its campaign alone, and no title.
+   */
+  private static String version(final String campaign, final String title) {
+    return VERSION + campaign.length() + ":" + campaign + title;
+  }
+
+  /** The campaign ({@code campaign} true) or the title of a kept version; null for none. */
+  private static String part(final String version, final boolean campaign) {
+    if (version == null || !version.startsWith(VERSION)) {
+      return campaign ? version : null;
+    }
+    final int colon = version.indexOf(':');
+    final int end = colon + 1 + Integer.parseInt(version.substring(1, colon));
+    return campaign ? version.substring(colon + 1, end) : version.substring(end);
   }
 
   /** An article's version: its msg_id, then its publication time in digits that sort as they count. */

@@ -33,7 +33,7 @@ import wxfunnel.topics.Names;
 final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta, String, ContentPerformance> {
 
   private static final Logger log = LoggerFactory.getLogger(ContentRowsProcessor.class);
-  /** Between a row and what is kept for it in the persons' and times' stores; sorts before every other character. */
+  /** Between a row (or a model) and what is kept for it in the persons' and times' stores. */
   private static final char UNDER = '\u0000';
   private static final StringSerializer KEYS = new StringSerializer();
   private static final Comparator<String> BY_NAME = Comparator.nullsFirst(Comparator.naturalOrder());
@@ -97,7 +97,7 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
   /** A touch: counted, its person counted once, and the row takes the title and campaign of its earliest touch. */
   private void touched(final ContentPerformance row, final ContentDelta delta) {
     row.setTouches(row.getTouches() + delta.getTouches());
-    final String person = delta.getRow() + UNDER + delta.getPerson();
+    final String person = under(delta.getRow()) + delta.getPerson();
     if (persons.get(person) == null) {
       persons.put(person, 1L);
       row.setPersons(row.getPersons() + 1);
@@ -124,9 +124,11 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
     for (final ContentCredit credit : delta.getCredits()) {
       final ContentModelCredit model = row.getCredits().get(credit.getModel().ordinal());
       model.setConversions(model.getConversions() + sign);
-      final Map<String, Long> gmv = new TreeMap<>(model.getGmv());
-      Journeys.addMoney(gmv, Map.of(delta.getCurrency(), credit.getAmount()), sign);
-      model.setGmv(gmv);
+      if (credit.getAmount() != 0) {
+        final Map<String, Long> gmv = new TreeMap<>(model.getGmv());
+        Journeys.addMoney(gmv, Map.of(delta.getCurrency(), credit.getAmount()), sign);
+        model.setGmv(gmv);
+      }
       final String prefix = timesOf(delta.getRow(), credit.getModel());
       for (final long time : credit.getTimes()) {
         final String entry = prefix + String.format(Locale.ROOT, "%019d", time);
@@ -159,7 +161,15 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
   }
 
   private static String timesOf(final String row, final AttributionModel model) {
-    return row + UNDER + model.name() + UNDER;
+    return under(row) + model.name() + UNDER;
+  }
+
+  /**
+   * The prefix of what is kept for {@code row}: its length first, so that no other row's prefix
+   * starts with it whatever characters ids hold.
+   */
+  private static String under(final String row) {
+    return row.length() + ":" + row + UNDER;
   }
 
   /** Marks final, and releases with what is kept for them, the rows the watermark has passed; notes when the next one closes. */
@@ -185,7 +195,7 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
 
   private static void release(final KeyValueStore<String, Long> store, final String row) {
     final List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, Long> kept = store.prefixScan(row + UNDER, KEYS)) {
+    try (KeyValueIterator<String, Long> kept = store.prefixScan(under(row), KEYS)) {
       kept.forEachRemaining(kv -> keys.add(kv.key));
     }
     keys.forEach(store::delete);

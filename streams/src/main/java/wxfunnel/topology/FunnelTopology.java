@@ -2,16 +2,19 @@ package wxfunnel.topology;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -27,6 +30,7 @@ import wxfunnel.events.FunnelRow;
 import wxfunnel.internal.ContentDelta;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
+import wxfunnel.internal.PaymentContent;
 import wxfunnel.internal.PaymentCopy;
 import wxfunnel.internal.PersonEvent;
 import wxfunnel.internal.PersonState;
@@ -42,6 +46,13 @@ import wxfunnel.topics.Names;
  * Kafka Streams instance.
  */
 public final class FunnelTopology {
+
+  /** A table read from a topic restores from that topic: no changelog copies an output. */
+  private static final Properties REUSE_SOURCE_TOPICS = new Properties();
+
+  static {
+    REUSE_SOURCE_TOPICS.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS);
+  }
 
   private FunnelTopology() {}
 
@@ -114,7 +125,8 @@ public final class FunnelTopology {
         .merge(payments, Named.as(names.of("merge-payments-by-person")))
         .merge(touches.get(names.of("touch-here")), Named.as(names.of("merge-touches-here")))
         .process(() -> new PersonProcessor(config, names), Named.as(names.of("person")),
-            names.of(Names.PERSONS), names.of(Names.PERSON_EXPIRY), names.of(Names.LEDGER), names.of(Names.FUNNEL_PENDING))
+            names.of(Names.PERSONS), names.of(Names.PERSON_EXPIRY), names.of(Names.LEDGER), names.of(Names.FUNNEL_PENDING),
+            names.of(Names.PAYMENT_CONTENT))
         .split(Named.as(names.of("person-")))
         .branch((key, value) -> value instanceof Routed.Converted, Branched.as("converted"))
         .branch((key, value) -> value instanceof Routed.Changed, Branched.as("changed"))
@@ -157,7 +169,18 @@ public final class FunnelTopology {
             names.of(Names.CONTENT_ROWS), names.of(Names.CONTENT_PERSONS), names.of(Names.CONTENT_TIMES), names.of(Names.CONTENT_WATERMARKS))
         .to(names.topic(EcoTopic.CONTENT_PERFORMANCE),
             Produced.with(Serdes.String(), serdes.value(ContentPerformance.class)).withName(names.of("content-performance-sink")));
-    return builder.build();
+
+    // The committed outputs as tables the query API reads; each topic is its table's changelog.
+    view(builder, names, EcoTopic.FUNNEL, Names.FUNNEL_VIEW, serdes.value(FunnelRow.class), storage);
+    view(builder, names, EcoTopic.CONTENT_PERFORMANCE, Names.CONTENT_VIEW, serdes.value(ContentPerformance.class), storage);
+    view(builder, names, EcoTopic.CONVERSIONS, Names.CONVERSIONS_VIEW, serdes.value(Conversion.class), storage);
+    return builder.build(REUSE_SOURCE_TOPICS);
+  }
+
+  private static <V> void view(final StreamsBuilder builder, final Names names, final EcoTopic topic, final String store,
+      final Serde<V> values, final Function<String, KeyValueBytesStoreSupplier> storage) {
+    builder.table(names.topic(topic), Consumed.with(Serdes.String(), values).withName(names.of(store + "-source")),
+        Materialized.<String, V>as(storage.apply(names.of(store))).withKeySerde(Serdes.String()).withValueSerde(values));
   }
 
   /** Whether {@code topic} is one of the repartition topics that carry person events (with their input record). */
@@ -206,6 +229,7 @@ public final class FunnelTopology {
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_CLOCKS), Serdes.Integer(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.UPGRADED_PAYMENTS), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_CONTENT), Serdes.String(), InternalSerde.of(PaymentContent.class)));
     builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_ROWS), Serdes.String(), InternalSerde.of(ContentPerformance.class)));
     builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_PERSONS), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_TIMES), Serdes.String(), Serdes.Long()));

@@ -72,7 +72,7 @@ final class PersonHistory {
 
   private static void addPayment(final PersonState state, final PersonEvent event) {
     final PaymentRef payment = new PaymentRef(event.getEventId(), event.getEventTime(), event.getAmount(),
-        event.getCurrency(), event.getHasUnionid(), event.getUpgraded(), new HashMap<>(), new ArrayList<>());
+        event.getCurrency(), event.getHasUnionid(), event.getUpgraded(), new HashMap<>());
     final List<PaymentRef> payments = new ArrayList<>(state.getPayments());
     payments.add(payment);
     payments.sort(Attribution.PAYMENT_ORDER);

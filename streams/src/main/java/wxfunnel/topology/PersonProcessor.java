@@ -31,7 +31,8 @@ import wxfunnel.topics.Names;
  * payment comes decided by its identity step ({@link PaymentIdentityProcessor}). What may be frozen
  * or forgotten follows the {@link UpstreamWatermark}; persons whose state no longer matters are
  * swept by {@link PersonExpiry}. Changes to funnel rows are summed per row ({@link PendingDeltas})
- * and sent every {@link #SEND_INTERVAL}, and always before a newer watermark is told the rows.
+ * and sent every {@link #SEND_INTERVAL}, and always before a newer watermark is told the rows;
+ * changes to content rows (a touch, a payment's credits) go as they happen, after the state is saved.
  */
 final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, String, Routed> {
 
@@ -43,6 +44,9 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
   private UpstreamWatermark upstream;
   private PersonExpiry expiry;
   private PendingDeltas pending;
+  private PaymentContents contents;
+  /** The changes to content rows of the record in process, sent once its person's state is saved. */
+  private final List<Record<String, Routed>> contentChanges = new ArrayList<>();
 
   PersonProcessor(final FunnelConfig config, final Names names) {
     super(config, names);
@@ -57,6 +61,7 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     this.upstream = new UpstreamWatermark(config.inputPartitions(), ledger, context.taskId().partition());
     this.expiry = new PersonExpiry(config, persons, store(Names.PERSON_EXPIRY), counts);
     this.pending = new PendingDeltas(store(Names.FUNNEL_PENDING));
+    this.contents = new PaymentContents(store(Names.PAYMENT_CONTENT));
     context.schedule(SEND_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::send);
     context.schedule(IntakeProcessor.CLOCK_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::announce);
     if (context.taskId().partition() == 0) {
@@ -79,21 +84,28 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
       refuse(event, verdict, record.timestamp());
       return;
     }
+    contentChanges.clear();
     PersonHistory.settle(state, upstream.current(), config);
     final Journeys.Contribution before = Journeys.contribution(state, config);
     final Touch touch = event.getKind() == EventKind.PAYMENT ? null : PersonHistory.touchOf(event, catalog);
     if (verdict == PaymentVerdict.RETRACTED) {
       state.getPayments().stream().filter(p -> p.getTransactionId().equals(event.getEventId()))
-          .forEach(payment -> credit(payment, payment.getContent(), -1, record.timestamp()));
+          .forEach(payment -> {
+            credit(payment, contents.of(payment), -1, record.timestamp());
+            contents.put(payment, List.of());
+          });
     }
     PersonHistory.take(state, event, verdict, touch, config).ifPresent(dropped -> counts.capped(dropped.getKind()));
-    if (touch != null) {
+    if (touch != null && Content.rowOf(touch, config.timeZone()) != null) {
       touched(record.key(), touch, record.timestamp());
     }
     if (verdict == PaymentVerdict.ACCEPTED || verdict == null) {
       PersonHistory.toAttribute(state, event, config.lookback()).forEach(payment -> convert(record.key(), payment, state, record.timestamp()));
     }
     save(record.key(), state, event.getEventTime(), Journeys.deltas(before, Journeys.contribution(state, config)));
+    // Sent once the state is saved: a record that fails on the way changes no content row.
+    contentChanges.forEach(context::forward);
+    contentChanges.clear();
     // Counted once everything succeeded: a record that fails on the way is in the DLQ, and only there.
     counts.taken(event.getKind(), verdict);
   }
@@ -141,10 +153,11 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     final List<Touch> credited = Attribution.inLookback(payment, state.getTouches(), config.lookback());
     payment.setCredited(Attribution.split(config.model(), credited, payment.getAmount()));
     final List<ContentCredit> content = Content.credits(payment, credited, config.timeZone());
-    if (!content.equals(payment.getContent())) {
-      credit(payment, payment.getContent(), -1, timestamp);
+    final List<ContentCredit> before = contents.of(payment);
+    if (!content.equals(before)) {
+      credit(payment, before, -1, timestamp);
       credit(payment, content, 1, timestamp);
-      payment.setContent(content);
+      contents.put(payment, content);
     }
     final boolean gated = !payment.getHasUnionid() || payment.getUpgraded();
     final RecordHeaders headers = new RecordHeaders();
@@ -161,14 +174,14 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
         .setTouchTime(touch.getTime()).setCampaignId(touch.getCampaignId())
         .setTitle(touch.getKind() == EventKind.READ ? CatalogUpdater.titleAt(catalog, touch.getMsgId(), touch.getTime()) : null)
         .build();
-    context.forward(new Record<String, Routed>(row, new Routed.ContentChanged(delta), timestamp, new RecordHeaders()));
+    contentChanges.add(new Record<>(row, new Routed.ContentChanged(delta), timestamp, new RecordHeaders()));
   }
 
   /** Adds ({@code sign} 1) or takes back (-1) what a payment credits to content rows, one change per row. */
   private void credit(final PaymentRef payment, final List<ContentCredit> credits, final int sign, final long timestamp) {
     final Map<String, List<ContentCredit>> byRow = new TreeMap<>();
     credits.forEach(credit -> byRow.computeIfAbsent(credit.getRow(), row -> new ArrayList<>()).add(credit));
-    byRow.forEach((row, rowCredits) -> context.forward(new Record<String, Routed>(row, new Routed.ContentChanged(
+    byRow.forEach((row, rowCredits) -> contentChanges.add(new Record<>(row, new Routed.ContentChanged(
         ContentDelta.newBuilder().setRow(row).setCurrency(payment.getCurrency()).setSign(sign).setCredits(rowCredits).build()),
         timestamp, new RecordHeaders())));
   }
@@ -187,6 +200,8 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
       context.forward(new Record<String, Routed>("", new Routed.ContentChanged(ContentDelta.newBuilder().setRow("")
           .setWatermark(tick.getWatermark()).setSourceTask(tick.getSourceTask()).build()), now, new RecordHeaders()));
       upstream.told();
+      // Payments older than the retention are gone from every person: so is what they credited.
+      contents.forgetBefore(tick.getWatermark() - config.retention().toMillis());
     }
   }
 }

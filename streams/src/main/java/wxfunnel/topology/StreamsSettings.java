@@ -62,6 +62,8 @@ public final class StreamsSettings {
     // Input bytes are decoded by the processors themselves; internal topics failing to decode is a bug.
     p.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndFailExceptionHandler.class.getName());
     p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
+    // The query API's tables restore from the output topics they read, as the topology is built.
+    p.putIfAbsent(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS);
     // The stores' write cache, shared by the instance's threads (Kafka's default is 10 MiB).
     p.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, STORE_CACHE_BYTES);
     p.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);

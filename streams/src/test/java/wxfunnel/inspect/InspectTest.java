@@ -38,7 +38,8 @@ class InspectTest {
   private static final Map<EcoTopic, String> SCHEMAS = Map.of(EcoTopic.READS, "wxfunnel.events.ArticleRead",
       EcoTopic.SCANS, "wxfunnel.events.QrScan", EcoTopic.COUPON_CLICKS, "wxfunnel.events.CouponClick",
       EcoTopic.PAYMENTS, "wxfunnel.events.Payment", EcoTopic.CONTENT, "wxfunnel.events.Article",
-      EcoTopic.CONVERSIONS, "wxfunnel.events.Conversion", EcoTopic.FUNNEL, "wxfunnel.events.FunnelRow");
+      EcoTopic.CONVERSIONS, "wxfunnel.events.Conversion", EcoTopic.FUNNEL, "wxfunnel.events.FunnelRow",
+      EcoTopic.CONTENT_PERFORMANCE, "wxfunnel.events.ContentPerformance");
 
   @TempDir
   static Path dir;

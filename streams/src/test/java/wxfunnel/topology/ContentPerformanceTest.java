@@ -91,9 +91,11 @@ class ContentPerformanceTest {
         weixin.payment("tx1", "u1", at(60), 800, "CNY"));
     final Instant closes = Instant.parse("2026-11-21T00:00:00+08:00").plus(config.lookback()).plus(config.grace());
 
-    // Every input's clock one millisecond short of the close: still open
+    // Every input's clock one millisecond short of the close: still open, and kept
     everyInputAt(d, closes.minusMillis(1));
     assertThat(d.content().get("ARTICLE|100_1|" + DAY).getFinal$()).isFalse();
+    assertThat(entries(d, Names.CONTENT_PERSONS)).anyMatch(key -> key.contains("ARTICLE|100_1|" + DAY));
+    assertThat(entries(d, Names.CONTENT_TIMES)).anyMatch(key -> key.contains("ARTICLE|100_1|" + DAY));
 
     // At the close: final, and nothing of it is kept
     everyInputAt(d, closes);
@@ -101,8 +103,36 @@ class ContentPerformanceTest {
     assertThat(row.getFinal$()).isTrue();
     assertThat(credits(row, LAST_TOUCH)).isEqualTo(credit(LAST_TOUCH, 1, 800, 60));
     assertThat(entries(d, Names.CONTENT_ROWS)).doesNotContain("ARTICLE|100_1|" + DAY);
-    assertThat(entries(d, Names.CONTENT_PERSONS)).noneMatch(key -> key.startsWith("ARTICLE|100_1|" + DAY));
-    assertThat(entries(d, Names.CONTENT_TIMES)).noneMatch(key -> key.startsWith("ARTICLE|100_1|" + DAY));
+    assertThat(entries(d, Names.CONTENT_PERSONS)).noneMatch(key -> key.contains("ARTICLE|100_1|" + DAY));
+    assertThat(entries(d, Names.CONTENT_TIMES)).noneMatch(key -> key.contains("ARTICLE|100_1|" + DAY));
+  }
+
+  @Test
+  void aPaymentOfNothingCountsAsAConversionWithNoMoney() {
+    final FunnelDriver d = drivers.open(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN)).pipe(
+        weixin.read("r1", "u1", at(0), "100_1", "A"),
+        weixin.payment("tx0", "u1", at(60), 0, "CNY"));
+
+    assertThat(credits(d.content().get("ARTICLE|100_1|" + DAY), LAST_TOUCH))
+        .isEqualTo(new ContentModelCredit(LAST_TOUCH, 1L, Map.of(), HOUR));
+  }
+
+  @Test
+  void anIdThatHoldsAnotherRowsKeyKeepsItsOwnPersonsWhenThatRowCloses() {
+    // ids may hold any character: "100_1|2026-11-20<NUL>x" starts like what is kept for row 100_1 of the 20th
+    final FunnelConfig config = FunnelConfig.defaults(Ecosystem.WEIXIN);
+    final String tricky = "100_1|" + DAY + "\u0000x";
+    final String next = "2026-11-21";
+    final FunnelDriver d = drivers.open(Ecosystem.WEIXIN, config).pipe(
+        weixin.read("r1", "u1", at(0), "100_1", "A"),
+        weixin.read("r2", "u2", at(0).plus(Duration.ofDays(1)), tricky, "A"));
+
+    // The first row closes; the second, a day younger, is still open and keeps its person.
+    everyInputAt(d, Instant.parse("2026-11-21T00:00:00+08:00").plus(config.lookback()).plus(config.grace()));
+    final Map<String, ContentPerformance> rows = d.content();
+    assertThat(rows.get("ARTICLE|100_1|" + DAY).getFinal$()).isTrue();
+    assertThat(rows.get("ARTICLE|" + tricky + "|" + next).getFinal$()).isFalse();
+    assertThat(entries(d, Names.CONTENT_PERSONS)).anyMatch(key -> key.contains("ARTICLE|" + tricky + "|" + next));
   }
 
   private void everyInputAt(final FunnelDriver d, final Instant at) {
