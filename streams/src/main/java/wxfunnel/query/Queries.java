@@ -91,7 +91,7 @@ public final class Queries {
     for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
       add(rows, get(Names.FUNNEL_VIEW, campaign + "|" + day));
     }
-    return answer(rows);
+    return answer(rows, config.rowClosesAt(to) <= watermark(Names.FUNNEL_WATERMARKS));
   }
 
   /** The content rows of one article, scene or card, one per day of the range that has one. */
@@ -100,7 +100,7 @@ public final class Queries {
     for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
       add(rows, get(Names.CONTENT_VIEW, kind.name() + "|" + id + "|" + day));
     }
-    return answer(rows);
+    return answer(rows, contentFinal(to));
   }
 
   /** The content rows of {@code campaign} in the range, from every instance ({@code everywhere}) or this one. */
@@ -113,10 +113,13 @@ public final class Queries {
     scan(row -> campaign.equals(row.getCampaignId()) && inRange(row.getDay(), from, to)).forEach(row -> rows.add(node(row)));
     rows.sort(Comparator.comparing((JsonNode row) -> row.get("day").asText()).thenComparing(row -> row.get("content_kind").asText())
         .thenComparing(row -> row.get("content_id").asText()));
-    return answer(rows);
+    return answer(rows, contentFinal(to));
   }
 
-  /** The conversion of {@code transactionId}; final once the funnel rows of its payment day are. */
+  /**
+   * The conversion of {@code transactionId}; final once the funnel rows of its payment day are,
+   * and the dedup horizon has passed it (no copy of the payment can take its place).
+   */
   ObjectNode conversion(final String transactionId) {
     final JsonNode conversion = get(Names.CONVERSIONS_VIEW, transactionId);
     final ObjectNode answer = json.createObjectNode().put("ecosystem", EcoTopic.prefix(names.ecosystem()));
@@ -124,7 +127,9 @@ public final class Queries {
       return answer.put("final", false).putNull("conversion");
     }
     final LocalDate paidDay = Instant.parse(conversion.get("paid_at").asText()).atZone(config.timeZone()).toLocalDate();
-    answer.put("final", config.rowClosesAt(paidDay) <= watermark());
+    final long paidAt = Instant.parse(conversion.get("paid_at").asText()).toEpochMilli();
+    final long closesAt = Math.max(config.rowClosesAt(paidDay), paidAt + config.dedupHorizon().toMillis() + config.grace().toMillis());
+    answer.put("final", closesAt <= watermark(Names.FUNNEL_WATERMARKS));
     answer.set("conversion", conversion);
     return answer;
   }
@@ -157,13 +162,24 @@ public final class Queries {
     if (everywhere) {
       ranked.sort(Comparator.comparing((JsonNode row) -> -row.get("gmv").asLong()));
     }
-    final ObjectNode answer = answer(everywhere ? ranked.subList(0, Math.min(n, ranked.size())) : ranked);
+    final ObjectNode answer = answer(everywhere ? ranked.subList(0, Math.min(n, ranked.size())) : ranked, contentFinal(to));
     return answer.put("model", model.name()).put("currency", currency);
   }
 
-  /** This instance's value of {@code key} in the view {@code store}; null when it has none. */
-  JsonNode local(final String store, final String key) {
-    final Object value = viewOf(store).get(key);
+  /**
+   * This instance's value of {@code key} in the view {@code store}, from its {@code partition}
+   * (which must be here: a partition that moved away is a 503, not an empty answer); null when
+   * the key has no value.
+   */
+  JsonNode local(final String store, final String key, final int partition) {
+    final ReadOnlyKeyValueStore<String, Object> view;
+    try {
+      view = streams.store(StoreQueryParameters.fromNameAndType(names.of(store), QueryableStoreTypes.<String, Object>keyValueStore())
+          .withPartition(partition));
+    } catch (InvalidStateStoreException e) {
+      throw new Unavailable("partition " + partition + " of the processor's state is not here now; ask again", e);
+    }
+    final Object value = view.get(key);
     return value == null ? null : node((SpecificRecord) value);
   }
 
@@ -180,14 +196,15 @@ public final class Queries {
 
   /** The value of {@code key} in the view {@code store}, from the instance that holds it. */
   private JsonNode get(final String store, final String key) {
+    requireOwnAddress();
     final KeyQueryMetadata holder = streams.queryMetadataForKey(names.of(store), key, KEYS);
     if (holder == null || holder.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
       throw new Unavailable("no instance holds that key yet (the processor is starting or rebalancing); ask again", null);
     }
     if (holder.activeHost().equals(self)) {
-      return local(store, key);
+      return local(store, key, holder.partition());
     }
-    final JsonNode answer = fetch(holder.activeHost(), "key?view=" + store + "&key=" + encode(key));
+    final JsonNode answer = fetch(holder.activeHost(), "key?view=" + store + "&key=" + encode(key) + "&partition=" + holder.partition());
     return answer.get("value").isNull() ? null : answer.get("value");
   }
 
@@ -214,6 +231,7 @@ public final class Queries {
 
   /** Asks every other instance of the processor {@code path} for its own part. */
   private void forEachOtherInstance(final String path, final Consumer<JsonNode> part) {
+    requireOwnAddress();
     final Set<HostInfo> others = new LinkedHashSet<>();
     for (final StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
       if (!instance.hostInfo().equals(self)) {
@@ -221,6 +239,18 @@ public final class Queries {
       }
     }
     others.forEach(host -> part.accept(fetch(host, path + "&scope=" + QueryHandler.LOCAL)));
+  }
+
+  /**
+   * Refuses to answer while another instance advertises this one's address: each would take the
+   * other's keys for its own and answer them empty (set {@code --advertised-host} on each machine).
+   */
+  private void requireOwnAddress() {
+    final long sharing = streams.metadataForAllStreamsClients().stream().filter(instance -> instance.hostInfo().equals(self)).count();
+    if (sharing > 1) {
+      throw new Unavailable(sharing + " instances advertise " + self.host() + ":" + self.port()
+          + " (application.server): give each its own --advertised-host", null);
+    }
   }
 
   private JsonNode fetch(final HostInfo host, final String path) {
@@ -241,20 +271,28 @@ public final class Queries {
   }
 
   /**
-   * The smallest watermark the person tasks have told the funnel rows: every funnel-row task hears
-   * them all, so any of them here knows it. {@link Long#MIN_VALUE} while one is unheard, or when
-   * no funnel-row task is here.
+   * Whether no content row of the range, nor one to come, can change any more: the watermark has
+   * passed the close of its last day.
    */
-  private long watermark() {
-    final ReadOnlyKeyValueStore<Integer, Long> store;
+  private boolean contentFinal(final LocalDate to) {
+    return config.contentRowClosesAt(to) <= watermark(Names.CONTENT_WATERMARKS);
+  }
+
+  /**
+   * The smallest watermark the person tasks have told the funnel (or content) rows, kept in
+   * {@code store}: every row task hears them all, so any of them here knows it. {@link
+   * Long#MIN_VALUE} while one is unheard, or when no row task is here (then nothing says final).
+   */
+  private long watermark(final String store) {
+    final ReadOnlyKeyValueStore<Integer, Long> clocks;
     try {
-      store = streams.store(StoreQueryParameters.fromNameAndType(names.of(Names.FUNNEL_WATERMARKS), QueryableStoreTypes.keyValueStore()));
+      clocks = streams.store(StoreQueryParameters.fromNameAndType(names.of(store), QueryableStoreTypes.keyValueStore()));
     } catch (InvalidStateStoreException e) {
       return Long.MIN_VALUE;
     }
     // Per person task, the latest any funnel-row task here has heard (the stores of all of them read as one).
     final Map<Integer, Long> heard = new TreeMap<>();
-    try (KeyValueIterator<Integer, Long> all = store.all()) {
+    try (KeyValueIterator<Integer, Long> all = clocks.all()) {
       all.forEachRemaining(entry -> {
         if (entry.key >= 0) {
           heard.merge(entry.key, entry.value, Math::max);
@@ -264,9 +302,9 @@ public final class Queries {
     return heard.size() < config.inputPartitions() ? Long.MIN_VALUE : heard.values().stream().mapToLong(Long::longValue).min().orElseThrow();
   }
 
-  private ObjectNode answer(final List<JsonNode> rows) {
+  private ObjectNode answer(final List<JsonNode> rows, final boolean isFinal) {
     final ObjectNode answer = json.createObjectNode().put("ecosystem", EcoTopic.prefix(names.ecosystem()));
-    answer.put("final", !rows.isEmpty() && rows.stream().allMatch(row -> row.get("final").asBoolean()));
+    answer.put("final", isFinal);
     final ArrayNode array = answer.putArray("rows");
     rows.forEach(array::add);
     return answer;

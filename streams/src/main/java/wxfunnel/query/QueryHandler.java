@@ -55,19 +55,21 @@ public final class QueryHandler implements HttpHandler {
 
   @Override
   public void handle(final HttpExchange exchange) throws IOException {
-    final String path = exchange.getRequestURI().getRawPath().substring(prefix(ecosystem).length() - 1);
-    final Map<String, String> query = parameters(exchange.getRequestURI().getRawQuery());
+    final String path = exchange.getRequestURI().getPath().substring(prefix(ecosystem).length() - 1);
     try {
-      respond(exchange, 200, answer(path, query));
+      respond(exchange, 200, answer(path, parameters(exchange.getRequestURI().getRawQuery())));
     } catch (IllegalArgumentException e) {
       respond(exchange, 400, error(e.getMessage()));
     } catch (Queries.Unavailable e) {
+      respond(exchange, 503, error(e.getMessage()));
+    } catch (IllegalStateException e) {
+      // Kafka Streams is not running (starting, stopping, failed).
       respond(exchange, 503, error(e.getMessage()));
     } catch (NotFound e) {
       respond(exchange, 404, error(e.getMessage()));
     } catch (RuntimeException e) {
       // The exception's message may quote a key: only its type is logged.
-      log.error("{} query {} failed: {}", ecosystem, path.split("/")[1], e.getClass().getName());
+      log.error("{} query {} failed: {}", ecosystem, path.length() > 1 ? path.substring(1).split("/")[0] : "/", e.getClass().getName());
       respond(exchange, 500, error("the query failed: " + e.getClass().getSimpleName()));
     }
   }
@@ -84,10 +86,10 @@ public final class QueryHandler implements HttpHandler {
       return queries.content(kind(required(query, "kind")), required(query, "id"), from(query), to(query));
     }
     if (path.startsWith("/conversions/") && path.length() > "/conversions/".length()) {
-      return queries.conversion(URLDecoder.decode(path.substring("/conversions/".length()), StandardCharsets.UTF_8));
+      return queries.conversion(path.substring("/conversions/".length()));
     }
     if (path.equals("/top-content")) {
-      final int n = query.containsKey("n") ? number(query.get("n")) : DEFAULT_TOP;
+      final int n = query.containsKey("n") ? number(query.get("n"), "n") : DEFAULT_TOP;
       if (n < 1 || n > MAX_TOP) {
         throw new IllegalArgumentException("n is from 1 to " + MAX_TOP + ", not " + n);
       }
@@ -96,7 +98,7 @@ public final class QueryHandler implements HttpHandler {
     }
     if (path.equals("/key") && VIEWS.contains(query.get("view"))) {
       final ObjectNode answer = json.createObjectNode();
-      answer.set("value", queries.local(query.get("view"), required(query, "key")));
+      answer.set("value", queries.local(query.get("view"), required(query, "key"), number(required(query, "partition"), "partition")));
       return answer;
     }
     throw new NotFound("no query " + path + " here: funnel, content, conversions/<transaction_id> or top-content");
@@ -141,11 +143,11 @@ public final class QueryHandler implements HttpHandler {
     }
   }
 
-  private static int number(final String value) {
+  private static int number(final String value, final String name) {
     try {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("n is a number");
+      throw new IllegalArgumentException(name + " is a number");
     }
   }
 

@@ -41,6 +41,8 @@ public record Names(Ecosystem ecosystem, String shadow) {
   public static final String PAYMENT_CONTENT = "payment-content";
   /** Store: each content row not final yet, by content kind, id and day. */
   public static final String CONTENT_ROWS = "content-rows";
+  /** Store: the content rows changed since they were last sent. */
+  public static final String CONTENT_PENDING = "content-pending";
   /** Store: the persons who touched each content row not final yet. */
   public static final String CONTENT_PERSONS = "content-persons";
   /** Store: the times to convert credited to each content row not final yet, per model, in order. */
@@ -68,7 +70,7 @@ public record Names(Ecosystem ecosystem, String shadow) {
   /** Every store. */
   public static final List<String> STORES = List.of(PERSONS, PERSON_EXPIRY, LEDGER, CATALOG, INTAKE_CLOCK, FUNNEL_PENDING,
       FUNNEL_ROWS, FUNNEL_WATERMARKS, PAYMENT_COPIES, PAYMENT_EXPIRY, PAYMENT_CLOCKS, UPGRADED_PAYMENTS,
-      PAYMENT_CONTENT, CONTENT_ROWS, CONTENT_PERSONS, CONTENT_TIMES, CONTENT_WATERMARKS, FUNNEL_VIEW, CONTENT_VIEW, CONVERSIONS_VIEW);
+      PAYMENT_CONTENT, CONTENT_ROWS, CONTENT_PENDING, CONTENT_PERSONS, CONTENT_TIMES, CONTENT_WATERMARKS, FUNNEL_VIEW, CONTENT_VIEW, CONVERSIONS_VIEW);
   /** The repartitions that carry person events (with their input record, to dead-letter). */
   public static final List<String> PERSON_EVENT_REPARTITIONS = List.of(BY_PERSON, BY_PAYMENT, BY_PERSON_PAYMENTS);
   /** Every repartition. */

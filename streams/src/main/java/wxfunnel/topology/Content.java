@@ -76,10 +76,4 @@ final class Content {
     }
     return credits;
   }
-
-  /** When the row of {@code day} can no longer change: a payment may credit its last touch a lookback later, and arrive grace late. */
-  static long rowClosesAt(final LocalDate day, final FunnelConfig config) {
-    return day.plusDays(1).atStartOfDay(config.timeZone()).toInstant().toEpochMilli()
-        + config.lookback().toMillis() + config.grace().toMillis();
-  }
 }

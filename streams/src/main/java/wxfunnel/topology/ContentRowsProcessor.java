@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -25,7 +26,7 @@ import wxfunnel.topics.Names;
 
 /**
  * Sums the persons' touches and their payments' credits into one row per content and day of
- * touch, and upserts it. Its distinct persons and its times to convert (for the medians) are kept
+ * touch, and upserts it: each row changed is sent every {@link PersonProcessor#SEND_INTERVAL}. Its distinct persons and its times to convert (for the medians) are kept
  * beside it until the row is final: once every person task's watermark has passed the day's end
  * plus the lookback and grace, no accepted record can change it. It is then marked final and
  * released with everything kept for it.
@@ -39,6 +40,8 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
   private static final Comparator<String> BY_NAME = Comparator.nullsFirst(Comparator.naturalOrder());
 
   private KeyValueStore<String, ContentPerformance> rows;
+  /** The rows changed since they were last sent: kept with them, so a crash loses no send. */
+  private KeyValueStore<String, Long> pending;
   private KeyValueStore<String, Long> persons;
   /** Per row and model, each time to convert and how many credited touches took that long. */
   private KeyValueStore<String, Long> times;
@@ -53,6 +56,8 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
   @Override
   void open() {
     this.rows = store(Names.CONTENT_ROWS);
+    this.pending = store(Names.CONTENT_PENDING);
+    context.schedule(PersonProcessor.SEND_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::send);
     this.persons = store(Names.CONTENT_PERSONS);
     this.times = store(Names.CONTENT_TIMES);
     this.watermarks = new PartitionClocks(config.inputPartitions(), store(Names.CONTENT_WATERMARKS));
@@ -76,7 +81,7 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
 
   private void apply(final ContentDelta delta, final long closed, final long timestamp) {
     final String key = delta.getRow();
-    if (Content.rowClosesAt(Content.day(key), config) <= closed) {
+    if (config.contentRowClosesAt(Content.day(key)) <= closed) {
       // Every person task has passed this row's end: no accepted record can reach it. Never expected.
       log.error("a change to the final content row of {} {} arrived after it closed; it is not applied", Content.kind(key), ecosystem);
       return;
@@ -90,8 +95,23 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
       credited(row, delta);
     }
     rows.put(key, row);
-    nextClose = Math.min(nextClose, Content.rowClosesAt(row.getDay(), config));
-    context.forward(new Record<>(key, row, timestamp, new RecordHeaders()));
+    pending.put(key, timestamp);
+    nextClose = Math.min(nextClose, config.contentRowClosesAt(row.getDay()));
+  }
+
+  /** Sends each row changed since its last send, once: a busy row is one record per send, not one per touch. */
+  private void send(final long now) {
+    final List<String> changed = new ArrayList<>();
+    try (KeyValueIterator<String, Long> all = pending.all()) {
+      all.forEachRemaining(entry -> changed.add(entry.key));
+    }
+    for (final String key : changed) {
+      pending.delete(key);
+      final ContentPerformance row = rows.get(key);
+      if (row != null) {
+        context.forward(new Record<>(key, row, now, new RecordHeaders()));
+      }
+    }
   }
 
   /** A touch: counted, its person counted once, and the row takes the title and campaign of its earliest touch. */
@@ -180,10 +200,11 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
     }
     nextClose = Long.MAX_VALUE;
     for (final KeyValue<String, ContentPerformance> entry : all) {
-      final long closesAt = Content.rowClosesAt(entry.value.getDay(), config);
+      final long closesAt = config.contentRowClosesAt(entry.value.getDay());
       if (closesAt <= watermark) {
         entry.value.setFinal$(true);
         rows.delete(entry.key);
+        pending.delete(entry.key);
         release(persons, entry.key);
         release(times, entry.key);
         context.forward(new Record<>(entry.key, entry.value, timestamp, new RecordHeaders()));

@@ -86,6 +86,14 @@ public record FunnelConfig(
     return cohortDay.plusDays(1).atStartOfDay(timeZone).toInstant().toEpochMilli() + conversionWindow.toMillis() + grace.toMillis();
   }
 
+  /**
+   * When the content row of {@code day} can no longer change: a payment may credit its last touch
+   * a lookback later, and arrive grace late.
+   */
+  public long contentRowClosesAt(final LocalDate day) {
+    return day.plusDays(1).atStartOfDay(timeZone).toInstant().toEpochMilli() + lookback.toMillis() + grace.toMillis();
+  }
+
   public FunnelConfig withInputPartitions(final int value) {
     return new FunnelConfig(lookback, conversionWindow, dedupHorizon, grace, timeZone, maxAmount, maxFuture, earliest, model, maxTouches, value);
   }

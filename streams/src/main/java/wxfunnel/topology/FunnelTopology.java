@@ -22,6 +22,8 @@ import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import wxfunnel.events.Article;
 import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.Conversion;
@@ -53,6 +55,8 @@ public final class FunnelTopology {
   static {
     REUSE_SOURCE_TOPICS.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS);
   }
+
+  private static final Logger log = LoggerFactory.getLogger(FunnelTopology.class);
 
   private FunnelTopology() {}
 
@@ -166,7 +170,7 @@ public final class FunnelTopology {
         .repartition(Repartitioned.with(Serdes.String(), InternalSerde.of(ContentDelta.class)).withName(names.of(Names.BY_CONTENT_ROW))
             .withStreamPartitioner(Broadcast.of(delta -> delta.getRow().isEmpty())))
         .process(() -> new ContentRowsProcessor(config, names), Named.as(names.of("content-sums")),
-            names.of(Names.CONTENT_ROWS), names.of(Names.CONTENT_PERSONS), names.of(Names.CONTENT_TIMES), names.of(Names.CONTENT_WATERMARKS))
+            names.of(Names.CONTENT_ROWS), names.of(Names.CONTENT_PENDING), names.of(Names.CONTENT_PERSONS), names.of(Names.CONTENT_TIMES), names.of(Names.CONTENT_WATERMARKS))
         .to(names.topic(EcoTopic.CONTENT_PERFORMANCE),
             Produced.with(Serdes.String(), serdes.value(ContentPerformance.class)).withName(names.of("content-performance-sink")));
 
@@ -179,7 +183,16 @@ public final class FunnelTopology {
 
   private static <V> void view(final StreamsBuilder builder, final Names names, final EcoTopic topic, final String store,
       final Serde<V> values, final Function<String, KeyValueBytesStoreSupplier> storage) {
-    builder.table(names.topic(topic), Consumed.with(Serdes.String(), values).withName(names.of(store + "-source")),
+    // A record another producer put there, that does not decode, must not stop the processor: it is left out.
+    final Serde<V> tolerant = Serdes.serdeFrom(values.serializer(), (name, bytes) -> {
+      try {
+        return values.deserializer().deserialize(name, bytes);
+      } catch (RuntimeException e) {
+        log.warn("a record of {} that does not decode is left out of the query tables: {}", name, e.getClass().getName());
+        return null;
+      }
+    });
+    builder.table(names.topic(topic), Consumed.with(Serdes.String(), tolerant).withName(names.of(store + "-source")),
         Materialized.<String, V>as(storage.apply(names.of(store))).withKeySerde(Serdes.String()).withValueSerde(values));
   }
 
@@ -231,6 +244,7 @@ public final class FunnelTopology {
     builder.addStateStore(keyValue(storage, names.of(Names.UPGRADED_PAYMENTS), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_CONTENT), Serdes.String(), InternalSerde.of(PaymentContent.class)));
     builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_ROWS), Serdes.String(), InternalSerde.of(ContentPerformance.class)));
+    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_PENDING), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_PERSONS), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_TIMES), Serdes.String(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_WATERMARKS), Serdes.Integer(), Serdes.Long()));
