@@ -6,13 +6,19 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import wxfunnel.egress.Egress.Cell;
+import wxfunnel.events.ContentKind;
+import wxfunnel.events.ContentModelCredit;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.FunnelRow;
 
 /**
@@ -29,6 +35,7 @@ public final class Cells {
   public static final String CONVERSIONS = "conversions";
   public static final String ATTRIBUTED_CONVERSIONS = "attributed conversions";
   public static final String TIME_TO_CONVERT = "time to convert";
+  public static final String CONTENT_GMV = "content gmv";
 
   /** The steps of a funnel, in order. */
   public static final List<String> STEPS = List.of("touched", "coupon", "paid");
@@ -115,6 +122,47 @@ public final class Cells {
       money.forEach((currency, sum) -> cells.addCounted(List.of(campaign, currency), sum[0], ceilDiv(sum[1], journeys)));
     });
     return cells;
+  }
+
+  /**
+   * GMV credited to each piece of content under each model, per currency, over all days, labelled
+   * {@code [kind, label, model, currency]} with the content's {@code label}: backed by the most
+   * payers one day of the content has in that currency (a person may pay on several days).
+   */
+  public static Map<List<String>, Cell> contentGmv(final Collection<ContentPerformance> rows,
+      final BiFunction<ContentKind, String, String> label) {
+    final Map<List<String>, Cell> cells = new TreeMap<>(Comparator.comparing(Object::toString));
+    for (final ContentPerformance row : rows) {
+      final String content = label.apply(row.getContentKind(), row.getContentId());
+      for (final ContentModelCredit credit : row.getCredits()) {
+        credit.getGmv().forEach((currency, amount) -> cells.merge(
+            List.of(lower(row.getContentKind()), content, lower(credit.getModel()), currency),
+            new Cell(amount, credit.getPayers().getOrDefault(currency, 0L)), Cell::plus));
+      }
+    }
+    return cells;
+  }
+
+  /**
+   * Per piece of content of {@code kind}, the payments crediting it under any model over the last
+   * {@link TopLabels#RECENT_DAYS} days of {@code rows}: how it ranks for a label of its own.
+   */
+  static Map<String, Long> recentConversions(final Collection<ContentPerformance> rows, final ContentKind kind) {
+    final Map<String, Long> conversions = new HashMap<>();
+    rows.stream().map(ContentPerformance::getDay).max(LocalDate::compareTo).ifPresent(latest -> {
+      final LocalDate since = latest.minusDays(TopLabels.RECENT_DAYS - 1L);
+      for (final ContentPerformance row : rows) {
+        if (row.getContentKind() == kind && !row.getDay().isBefore(since)) {
+          conversions.merge(row.getContentId(), row.getCredits().stream().mapToLong(ContentModelCredit::getConversions).sum(),
+              Long::sum);
+        }
+      }
+    });
+    return conversions;
+  }
+
+  private static String lower(final Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT);
   }
 
   /**

@@ -1,14 +1,19 @@
 package wxfunnel.egress;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
+import wxfunnel.events.ContentKind;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.FunnelRow;
 
 /**
@@ -43,8 +48,12 @@ public final class Egress {
 
   public static final int DEFAULT_MIN_CELL_USERS = 10;
   public static final int DEFAULT_TOP_CAMPAIGNS = 20;
+  /** Pieces of content of each kind (articles, scenes, coupons) named at least, each on merit; at most twice as many. */
+  public static final int TOP_CONTENT = 10;
   public static final int LOWEST_MIN_CELL_USERS = 3;
   public static final String OTHER = "other";
+  /** What a content id must look like to be a label of its own (the egress manifest's {@code content}). */
+  private static final Pattern PLAIN_LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   /** A number computed inside the wall, and how many distinct persons at least stand behind it. */
   public record Cell(double value, long persons) {
@@ -60,7 +69,8 @@ public final class Egress {
   }
 
   private final int k;
-  private final CampaignLabels campaigns;
+  private final TopLabels campaigns;
+  private final Map<ContentKind, TopLabels> contents = new EnumMap<>(ContentKind.class);
   /** Per family of cells, the cells last released, by labels: each stays until {@code k} persons move it. */
   private final Map<String, Map<List<String>, Cell>> released = new HashMap<>();
   /** Per family, what its last release showed. */
@@ -71,7 +81,10 @@ public final class Egress {
   /** An egress of cells backed by at least {@code minCellUsers} persons, naming at most about {@code topCampaigns} campaigns. */
   public Egress(final int minCellUsers, final int topCampaigns) {
     this.k = checked(minCellUsers);
-    this.campaigns = new CampaignLabels(topCampaigns);
+    this.campaigns = new TopLabels(topCampaigns);
+    for (final ContentKind kind : ContentKind.values()) {
+      contents.put(kind, new TopLabels(TOP_CONTENT));
+    }
   }
 
   /** {@code minCellUsers}, if it is at least {@link #LOWEST_MIN_CELL_USERS}. */
@@ -92,6 +105,26 @@ public final class Egress {
   /** The label of {@code campaign}: its own id for the top campaigns, else {@code other}; bounded, for every reader. */
   public synchronized String label(final String campaign) {
     return campaigns.label(campaign);
+  }
+
+  /** Ranks the content of {@code rows}, read up to {@code asOf}, again for {@link #contentLabel}: per kind, by recent payments credited; unless an older reading. */
+  public synchronized void rankContent(final Collection<ContentPerformance> rows, final Map<TopicPartition, Long> asOf) {
+    if (advance(asOf)) {
+      contents.forEach((kind, labels) -> {
+        final Map<String, Long> scores = Cells.recentConversions(rows, kind);
+        scores.keySet().removeIf(id -> !PLAIN_LABEL.matcher(id).matches());
+        labels.rank(scores);
+      });
+    }
+  }
+
+  /**
+   * The label of a piece of content: its own id for the top ones of its kind, else {@code other};
+   * bounded, for every reader. An id that is not a plain label (a scene_str may hold any text) is
+   * never named.
+   */
+  public synchronized String contentLabel(final ContentKind kind, final String id) {
+    return PLAIN_LABEL.matcher(id).matches() ? contents.get(kind).label(id) : OTHER;
   }
 
   public int minCellUsers() {

@@ -344,7 +344,7 @@ public final class Generator implements Iterator<Generated> {
     final boolean tagged = random.nextDouble() < TrafficModel.COUPON_CARRIES_OUTER_STR;
     final CouponClick click = new Common("card-" + id("", 16), market.ecosystem(), market.officialAccount(),
         person.officialAccountOpenid(), person.unionid(), Instant.ofEpochMilli(time)).writeTo(new CouponClick());
-    click.setCardId("p" + id("", 27));
+    click.setCardId(cardId(campaignIndex, 1 + random.nextInt(TrafficModel.COUPONS_PER_CAMPAIGN)));
     click.setUserCardCode(String.valueOf(100_000_000_000L + random.nextLong(900_000_000_000L)));
     click.setOuterStr(tagged ? campaign : null);
     click.setMsgId(tagged ? null : msgId(campaignIndex, 1));
@@ -394,6 +394,11 @@ public final class Generator implements Iterator<Generated> {
 
   private static String msgId(final int campaignIndex, final int article) {
     return "22474836" + String.format("%02d", 10 + campaignIndex) + "_" + article;
+  }
+
+  /** A coupon's card_id: one per kind of coupon a campaign gives (the user's own coupon is its code), 28 characters like Tencent's. */
+  private static String cardId(final int campaignIndex, final int coupon) {
+    return "pWxfunnelCard" + String.format("%02d", 10 + campaignIndex) + "Coupon" + String.format("%07d", coupon);
   }
 
   private String id(final String prefix, final int length) {

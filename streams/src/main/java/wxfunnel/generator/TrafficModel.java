@@ -82,4 +82,6 @@ public final class TrafficModel {
   static final double[] TRADE_TYPE_WEIGHTS = {60, 10, 15, 5, 5, 5};
 
   static final int ARTICLES_PER_CAMPAIGN = 3;
+  /** Kinds of coupon (card_id) each campaign gives. */
+  static final int COUPONS_PER_CAMPAIGN = 2;
 }

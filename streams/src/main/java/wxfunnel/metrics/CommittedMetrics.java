@@ -27,6 +27,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wxfunnel.events.AttributionModel;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.Conversion;
 import wxfunnel.events.CreditedTouch;
 import wxfunnel.events.Ecosystem;
@@ -89,6 +90,7 @@ public final class CommittedMetrics implements AutoCloseable {
   private final CounterFamily events;
   private final MultiGauge conversionsByStatus;
   private final MultiGauge attributed;
+  private final MultiGauge contentGmv;
   private final TimeToConvertHistogram timeToConvert;
   private final Thread thread;
   /** The outputs as read so far; a new one each time the thread reads them again from the beginning. */
@@ -116,6 +118,9 @@ public final class CommittedMetrics implements AutoCloseable {
         .tags(tags).register(meters);
     this.attributed = MultiGauge.builder("wxfunnel.attributed.conversions")
         .description("Payments credited to each campaign now, per attribution model").tags(tags).register(meters);
+    this.contentGmv = MultiGauge.builder("wxfunnel.content.gmv")
+        .description("Money credited to each article, QR scene and coupon under each attribution model, over all days, "
+            + "in minor units of currency (committed rows)").tags(tags).register(meters);
     this.timeToConvert = meters instanceof PrometheusMeterRegistry prometheus ? TimeToConvertHistogram.of(prometheus) : null;
     Gauge.builder("wxfunnel.state.persons", personsInState, AtomicLong::get)
         .description("Persons held in the processor's state, each until its horizon passes (committed count)")
@@ -361,6 +366,10 @@ public final class CommittedMetrics implements AutoCloseable {
     conversionsByStatus.register(rows(egress.releaseAll(Cells.CONVERSIONS, statuses.cells(), asOf), "status"), true);
     attributed.register(rows(egress.release(Cells.ATTRIBUTED_CONVERSIONS, credit.cells(1, egress::label), 1, asOf),
         "model", "campaign"), true);
+    final Collection<ContentPerformance> content = view.content().values();
+    egress.rankContent(content, asOf);
+    contentGmv.register(rows(egress.release(Cells.CONTENT_GMV, Cells.contentGmv(content, egress::contentLabel), 1, asOf),
+        "kind", "content", "model", "currency"), true);
     if (timeToConvert != null) {
       publishTimeToConvert(asOf);
     }

@@ -42,6 +42,7 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
   private KeyValueStore<String, ContentPerformance> rows;
   /** The rows changed since they were last sent: kept with them, so a crash loses no send. */
   private KeyValueStore<String, Long> pending;
+  /** The row's distinct persons; and, after a NUL, its payers per model and currency, each with their payments crediting it money. */
   private KeyValueStore<String, Long> persons;
   /** Per row and model, each time to convert and how many credited touches took that long. */
   private KeyValueStore<String, Long> times;
@@ -138,7 +139,7 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
         || (Objects.equals(touch.getCampaignId(), row.getCampaignId()) && BY_NAME.compare(touch.getTitle(), row.getTitle()) < 0);
   }
 
-  /** One payment's credits, added or taken back; each model's median follows its times. */
+  /** One payment's credits, added or taken back, with its payer; each model's median follows its times. */
   private void credited(final ContentPerformance row, final ContentDelta delta) {
     final int sign = delta.getSign();
     for (final ContentCredit credit : delta.getCredits()) {
@@ -148,6 +149,7 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
         final Map<String, Long> gmv = new TreeMap<>(model.getGmv());
         Journeys.addMoney(gmv, Map.of(delta.getCurrency(), credit.getAmount()), sign);
         model.setGmv(gmv);
+        paid(delta, credit.getModel(), model, sign);
       }
       final String prefix = timesOf(delta.getRow(), credit.getModel());
       for (final long time : credit.getTimes()) {
@@ -160,6 +162,33 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
         }
       }
       model.setMedianTimeToConvertMs(median(prefix));
+    }
+  }
+
+  /**
+   * Counts the payer of money credited under {@code credit}'s model in or out of the row's payers
+   * in its currency: once per person, however many of their payments credit the row. Credits kept
+   * before payers were counted have no payer, and were never counted in.
+   */
+  private void paid(final ContentDelta delta, final AttributionModel model, final ContentModelCredit credit, final int sign) {
+    if (delta.getPerson() == null) {
+      return;
+    }
+    final String key = under(delta.getRow()) + UNDER + model.name() + UNDER + delta.getCurrency() + UNDER + delta.getPerson();
+    final Long kept = persons.get(key);
+    final long payments = (kept == null ? 0 : kept) + sign;
+    if (payments < 0) {
+      return;
+    }
+    if (payments == 0) {
+      persons.delete(key);
+    } else {
+      persons.put(key, payments);
+    }
+    if (payments == (sign > 0 ? 1 : 0)) {
+      final Map<String, Long> payers = new TreeMap<>(credit.getPayers());
+      Journeys.addMoney(payers, Map.of(delta.getCurrency(), 1L), sign);
+      credit.setPayers(payers);
     }
   }
 
@@ -225,7 +254,7 @@ final class ContentRowsProcessor extends EcosystemProcessor<String, ContentDelta
   private ContentPerformance empty(final String key) {
     final List<ContentModelCredit> credits = new ArrayList<>();
     for (final AttributionModel model : AttributionModel.values()) {
-      credits.add(new ContentModelCredit(model, 0L, new TreeMap<>(), null));
+      credits.add(new ContentModelCredit(model, 0L, new TreeMap<>(), new TreeMap<>(), null));
     }
     return ContentPerformance.newBuilder()
         .setEcosystem(ecosystem)

@@ -6,7 +6,6 @@ import java.util.Locale;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import wxfunnel.internal.ContentCredit;
 import wxfunnel.internal.PaymentContent;
 import wxfunnel.internal.PaymentRef;
 
@@ -23,18 +22,23 @@ final class PaymentContents {
     this.store = store;
   }
 
-  /** What {@code payment}'s last conversion credits; none before its first. */
-  List<ContentCredit> of(final PaymentRef payment) {
+  /** What {@code payment}'s last conversion credits, and its payer; no credits before its first. */
+  PaymentContent of(final PaymentRef payment) {
     final PaymentContent kept = store.get(key(payment.getTime(), payment.getTransactionId()));
-    return kept == null ? List.of() : kept.getCredits();
+    return kept == null ? none(payment) : kept;
   }
 
-  void put(final PaymentRef payment, final List<ContentCredit> credits) {
+  /** No credits of {@code payment}, by nobody. */
+  static PaymentContent none(final PaymentRef payment) {
+    return new PaymentContent(payment.getCurrency(), null, List.of());
+  }
+
+  void put(final PaymentRef payment, final PaymentContent credits) {
     final String key = key(payment.getTime(), payment.getTransactionId());
-    if (credits.isEmpty()) {
+    if (credits.getCredits().isEmpty()) {
       store.delete(key);
     } else {
-      store.put(key, new PaymentContent(payment.getCurrency(), credits));
+      store.put(key, credits);
     }
   }
 

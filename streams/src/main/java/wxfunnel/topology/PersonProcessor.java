@@ -15,6 +15,7 @@ import wxfunnel.internal.ContentCredit;
 import wxfunnel.internal.ContentDelta;
 import wxfunnel.internal.EventKind;
 import wxfunnel.internal.FunnelDelta;
+import wxfunnel.internal.PaymentContent;
 import wxfunnel.internal.PaymentRef;
 import wxfunnel.internal.PaymentVerdict;
 import wxfunnel.internal.PersonEvent;
@@ -91,8 +92,8 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     if (verdict == PaymentVerdict.RETRACTED) {
       state.getPayments().stream().filter(p -> p.getTransactionId().equals(event.getEventId()))
           .forEach(payment -> {
-            credit(payment, contents.of(payment), -1, record.timestamp());
-            contents.put(payment, List.of());
+            credit(contents.of(payment), -1, record.timestamp());
+            contents.put(payment, PaymentContents.none(payment));
           });
     }
     PersonHistory.take(state, event, verdict, touch, config).ifPresent(dropped -> counts.capped(dropped.getKind()));
@@ -152,11 +153,13 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     conversion.setPayer(Attribution.payer(person));
     final List<Touch> credited = Attribution.inLookback(payment, state.getTouches(), config.lookback());
     payment.setCredited(Attribution.split(config.model(), credited, payment.getAmount()));
-    final List<ContentCredit> content = Content.credits(payment, credited, config.timeZone());
-    final List<ContentCredit> before = contents.of(payment);
+    final List<ContentCredit> credits = Content.credits(payment, credited, config.timeZone());
+    final PaymentContent content = credits.isEmpty() ? PaymentContents.none(payment)
+        : new PaymentContent(payment.getCurrency(), conversion.getPayer(), credits);
+    final PaymentContent before = contents.of(payment);
     if (!content.equals(before)) {
-      credit(payment, before, -1, timestamp);
-      credit(payment, content, 1, timestamp);
+      credit(before, -1, timestamp);
+      credit(content, 1, timestamp);
       contents.put(payment, content);
     }
     final boolean gated = !payment.getHasUnionid() || payment.getUpgraded();
@@ -177,12 +180,13 @@ final class PersonProcessor extends EcosystemProcessor<String, PersonEvent, Stri
     contentChanges.add(new Record<>(row, new Routed.ContentChanged(delta), timestamp, new RecordHeaders()));
   }
 
-  /** Adds ({@code sign} 1) or takes back (-1) what a payment credits to content rows, one change per row. */
-  private void credit(final PaymentRef payment, final List<ContentCredit> credits, final int sign, final long timestamp) {
+  /** Adds ({@code sign} 1) or takes back (-1) what a payment credits to content rows, by its payer, one change per row. */
+  private void credit(final PaymentContent payment, final int sign, final long timestamp) {
     final Map<String, List<ContentCredit>> byRow = new TreeMap<>();
-    credits.forEach(credit -> byRow.computeIfAbsent(credit.getRow(), row -> new ArrayList<>()).add(credit));
+    payment.getCredits().forEach(credit -> byRow.computeIfAbsent(credit.getRow(), row -> new ArrayList<>()).add(credit));
     byRow.forEach((row, rowCredits) -> contentChanges.add(new Record<>(row, new Routed.ContentChanged(
-        ContentDelta.newBuilder().setRow(row).setCurrency(payment.getCurrency()).setSign(sign).setCredits(rowCredits).build()),
+        ContentDelta.newBuilder().setRow(row).setCurrency(payment.getCurrency()).setPerson(payment.getPayer()).setSign(sign)
+            .setCredits(rowCredits).build()),
         timestamp, new RecordHeaders())));
   }
 

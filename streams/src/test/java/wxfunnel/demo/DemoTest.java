@@ -218,6 +218,10 @@ class DemoTest {
     // Two ecosystems x (at most 40 named campaigns + other) x 3 steps at most, and so on.
     assertThat(seriesPerMetric.get("wxfunnel_funnel_users")).isLessThanOrEqualTo(2 * 41 * 3);
     assertThat(seriesPerMetric.get("wxfunnel_attributed_conversions")).isLessThanOrEqualTo(2 * 4 * 42);
+    // Per currency, two ecosystems x 3 kinds x (at most 20 named + other) x 4 models.
+    assertThat(metrics.lines().filter(line -> line.startsWith("wxfunnel_content_gmv{"))
+        .map(line -> line.replaceAll(",?currency=\"[A-Z]{3}\"", "").split(" ")[0]).distinct().count())
+        .isLessThanOrEqualTo(2 * 3 * 21 * 4);
     assertThat(seriesPerMetric.get("wxfunnel_time_to_convert_seconds_bucket")).isEqualTo(2 * 12);
     assertThat(seriesPerMetric.get("wxfunnel_time_to_convert_seconds_count")).isEqualTo(2);
     assertThat(seriesPerMetric.values()).allMatch(count -> count <= 500);

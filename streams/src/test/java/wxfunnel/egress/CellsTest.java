@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import wxfunnel.egress.Egress.Cell;
+import wxfunnel.events.AttributionModel;
+import wxfunnel.events.ContentKind;
+import wxfunnel.events.ContentModelCredit;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 
@@ -47,6 +51,46 @@ class CellsTest {
     final FunnelRow old = FunnelRow.newBuilder(row("a", "2026-11-20", 50, 20, Map.of())).setGmv(Map.of("CNY", 9_000L))
         .setPayers(Map.of("CNY", -1L)).build();
     assertThat(Cells.gmv(List.of(old), WEEK).cells()).containsEntry(List.of("a", "CNY"), new Cell(9_000, 0));
+  }
+
+  @Test
+  void contentMoneyIsSummedOverDaysAndBackedByItsBusiestDaysPayers() {
+    // Article 100_1 on two days: 12 and 5 CNY payers under last touch (some may be the same
+    // persons), so at least 12 stand behind the sum; article 100_2 is labelled other with the coupon
+    // of another kind apart. A model without money (linear here) is no cell.
+    final List<ContentPerformance> rows = List.of(content(ContentKind.ARTICLE, "100_1", "2026-11-20", 1_200, 12),
+        content(ContentKind.ARTICLE, "100_1", "2026-11-21", 500, 5), content(ContentKind.ARTICLE, "100_2", "2026-11-21", 300, 3),
+        content(ContentKind.COUPON, "p1", "2026-11-21", 700, 7));
+    final Map<List<String>, Cell> cells = Cells.contentGmv(rows, (kind, id) -> id.equals("100_2") ? Egress.OTHER : id);
+    for (final String model : List.of("last_touch", "first_touch")) {
+      assertThat(cells).containsEntry(List.of("article", "100_1", model, "CNY"), new Cell(1_700, 12))
+          .containsEntry(List.of("article", "other", model, "CNY"), new Cell(300, 3))
+          .containsEntry(List.of("coupon", "p1", model, "CNY"), new Cell(700, 7));
+    }
+    assertThat(cells).hasSize(6);
+  }
+
+  @Test
+  void contentRanksByItsPaymentsUnderEveryModelOverTheLastSevenDays() {
+    final List<ContentPerformance> rows = List.of(content(ContentKind.ARTICLE, "old", "2026-11-14", 9_000, 90),
+        content(ContentKind.ARTICLE, "old", "2026-11-21", 100, 1), content(ContentKind.ARTICLE, "new", "2026-11-15", 200, 2),
+        content(ContentKind.SCENE, "s", "2026-11-21", 500, 5));
+    // Each row's payers pay once each under last touch and first touch: twice its payers
+    assertThat(Cells.recentConversions(rows, ContentKind.ARTICLE)).isEqualTo(Map.of("old", 2L, "new", 4L));
+    assertThat(Cells.recentConversions(rows, ContentKind.SCENE)).isEqualTo(Map.of("s", 10L));
+  }
+
+  /** A content row whose {@code payers} each paid once, crediting {@code fen} CNY under last touch and first touch. */
+  private static ContentPerformance content(final ContentKind kind, final String id, final String day, final long fen,
+      final long payers) {
+    final List<ContentModelCredit> credits = new ArrayList<>();
+    for (final AttributionModel model : AttributionModel.values()) {
+      final boolean credited = model == AttributionModel.LAST_TOUCH || model == AttributionModel.FIRST_TOUCH;
+      credits.add(new ContentModelCredit(model, credited ? payers : 0L, credited ? Map.of("CNY", fen) : Map.of(),
+          credited ? Map.of("CNY", payers) : Map.of(), null));
+    }
+    return new ContentPerformance(Ecosystem.WEIXIN, kind, id, LocalDate.parse(day), "Asia/Shanghai", null, "a", null,
+        payers, payers, credits, false);
   }
 
   private static FunnelRow row(final String campaign, final String day, final long touched, final long paid,

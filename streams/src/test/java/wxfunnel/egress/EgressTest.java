@@ -3,12 +3,18 @@ package wxfunnel.egress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import wxfunnel.egress.Egress.Cell;
+import wxfunnel.events.AttributionModel;
+import wxfunnel.events.ContentKind;
+import wxfunnel.events.ContentModelCredit;
+import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.Ecosystem;
 import wxfunnel.topics.EcoTopic;
 import wxfunnel.topics.Names;
@@ -155,6 +161,33 @@ class EgressTest {
         .containsEntry(List.of("a", "paid"), 100.0);
     // The screen, caught up on the funnel rows (it reads no ledger), releases as of there.
     assertThat(shared.release("users", cells("a", 111, 111), 0, Map.of(funnel, 120L))).containsEntry(List.of("a", "paid"), 111.0);
+  }
+
+  @Test
+  void theTopContentOfEachKindIsNamedAndAnIdThatIsNoPlainLabelNever() {
+    final Egress egress = new Egress(3, 20);
+    final List<ContentPerformance> rows = new ArrayList<>();
+    for (int i = 1; i <= Egress.TOP_CONTENT + 1; i++) {
+      rows.add(article("a" + i, 100 - i));
+    }
+    rows.add(article("spaced id", 1_000));
+    egress.rankContent(rows, Map.of());
+
+    // The ten with the most payments, less the one whose id no label may hold: a1 to a10; a11 and it are other.
+    assertThat(egress.contentLabel(ContentKind.ARTICLE, "a10")).isEqualTo("a10");
+    assertThat(egress.contentLabel(ContentKind.ARTICLE, "a11")).isEqualTo("other");
+    assertThat(egress.contentLabel(ContentKind.ARTICLE, "spaced id")).isEqualTo("other");
+    // Ranked per kind: a scene of the same id is not named
+    assertThat(egress.contentLabel(ContentKind.SCENE, "a1")).isEqualTo("other");
+  }
+
+  private static ContentPerformance article(final String id, final long conversions) {
+    final List<ContentModelCredit> credits = new ArrayList<>();
+    for (final AttributionModel model : AttributionModel.values()) {
+      credits.add(new ContentModelCredit(model, model == AttributionModel.LAST_TOUCH ? conversions : 0L, Map.of(), Map.of(), null));
+    }
+    return new ContentPerformance(Ecosystem.WEIXIN, ContentKind.ARTICLE, id, LocalDate.parse("2026-11-20"), "Asia/Shanghai", null,
+        null, null, 1L, 1L, credits, false);
   }
 
   @Test

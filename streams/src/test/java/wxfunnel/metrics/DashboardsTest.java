@@ -42,7 +42,8 @@ public class DashboardsTest {
 
   /**
    * Every panel's queries, as Grafana would send them for one choice of the variables: all
-   * instances, a 5-minute time range and a 1-minute rate interval.
+   * instances, the linear model (which credits every kind of content), a 5-minute time range and a
+   * 1-minute rate interval.
    */
   public static List<List<String>> panelQueries(final String ecosystem, final String campaign) throws IOException {
     final List<List<String>> panels = new ArrayList<>();
@@ -50,7 +51,7 @@ public class DashboardsTest {
       for (final JsonNode panel : dashboard.get("panels")) {
         final List<String> queries = new ArrayList<>();
         panel.get("targets").forEach(t -> queries.add(t.get("expr").asText().replace("$ecosystem", ecosystem)
-            .replace("$campaign", campaign).replace("$instance", ".*").replace("$__rate_interval", "1m")
+            .replace("$campaign", campaign).replace("$instance", ".*").replace("$model", "linear").replace("$__rate_interval", "1m")
             .replace("$__range", "5m")));
         panels.add(queries);
       }
@@ -73,7 +74,7 @@ public class DashboardsTest {
 
     final List<JsonNode> dashboards = dashboards();
 
-    assertThat(dashboards).hasSize(3);
+    assertThat(dashboards).hasSize(4);
     for (final JsonNode dashboard : dashboards) {
       assertThat(uids.add(dashboard.get("uid").asText())).as("unique uid %s", dashboard.get("uid")).isTrue();
       assertThat(dashboard.get("schemaVersion").asInt()).isGreaterThanOrEqualTo(36);
@@ -89,7 +90,7 @@ public class DashboardsTest {
         assertThat(panel.get("targets")).isNotEmpty();
       }
     }
-    assertThat(uids).containsExactlyInAnyOrder("wxfunnel-overview", "wxfunnel-campaign", "wxfunnel-pipeline");
+    assertThat(uids).containsExactlyInAnyOrder("wxfunnel-overview", "wxfunnel-campaign", "wxfunnel-pipeline", "wxfunnel-content");
   }
 
   @Test
@@ -113,6 +114,8 @@ public class DashboardsTest {
     assertThat(variable(dashboard("wxfunnel-overview"), "campaign")).isNotNull();
     assertThat(variable(dashboard("wxfunnel-pipeline"), "instance").at("/query/query").asText())
         .isEqualTo("label_values(up{job=\"wxfunnel\"}, instance)");
+    assertThat(variable(dashboard("wxfunnel-content"), "model").get("query").asText())
+        .isEqualTo("last_touch,first_touch,linear,position_based");
   }
 
   @Test
@@ -139,9 +142,10 @@ public class DashboardsTest {
     final String rules = Files.readString(Tools.repo().resolve("prometheus/rules/wxfunnel.yml"));
     assertThat(rules).contains("wxfunnel:conversion_rate:1h{campaign!=\"other\"} < 0.005", "> 100000", "> 600", "wxfunnel:touched:delta1h > 200");
 
-    for (final String dashboard : List.of("wxfunnel-overview", "wxfunnel-campaign")) {
-      final JsonNode gmv = panel(dashboard, "GMV per hour, by currency");
-      assertThat(gmv.at("/targets/0/expr").asText()).contains("wxfunnel:gmv_major_units");
+    for (final JsonNode gmv : List.of(panel("wxfunnel-overview", "GMV per hour, by currency"),
+        panel("wxfunnel-campaign", "GMV per hour, by currency"), panel("wxfunnel-content", "Top articles by credited GMV"),
+        panel("wxfunnel-content", "Top QR scenes by credited GMV"), panel("wxfunnel-content", "Top coupons by credited GMV"))) {
+      assertThat(gmv.at("/targets/0/expr").asText()).containsPattern("wxfunnel:(content_)?gmv_major_units");
       final List<String> units = new ArrayList<>();
       gmv.at("/fieldConfig/overrides").forEach(o -> units.add(o.at("/properties/0/value").asText()));
       assertThat(units).contains("currency:CNY ", "currency:USD ", "currency:JPY ", "currency:HKD ", "currency:SGD ");
@@ -195,7 +199,7 @@ public class DashboardsTest {
 
   /** The metric names the app exports: its own, and those of the Kafka clients and Streams it binds. */
   public static Set<String> exported() {
-    return Set.of("wxfunnel_funnel_users", "wxfunnel_gmv", "wxfunnel_conversions", "wxfunnel_attributed_conversions",
+    return Set.of("wxfunnel_funnel_users", "wxfunnel_gmv", "wxfunnel_content_gmv", "wxfunnel_conversions", "wxfunnel_attributed_conversions",
         "wxfunnel_time_to_convert_seconds_bucket", "wxfunnel_time_to_convert_seconds_count", "wxfunnel_time_to_convert_seconds_sum",
         "wxfunnel_dlq_records_total", "wxfunnel_events_total", "wxfunnel_outputs_last_seen_seconds", "wxfunnel_state_persons",
         "wxfunnel_processor_running", "wxfunnel_registry_reachable", "kafka_consumer_fetch_manager_records_consumed_total",

@@ -36,7 +36,7 @@ class PrometheusRulesTest {
     final Run check = promtool("check", "rules", "prometheus/rules/wxfunnel.yml");
 
     assertThat(check.exitCode()).as(check.output()).isZero();
-    assertThat(check.output()).contains("SUCCESS: 11 rules found");
+    assertThat(check.output()).contains("SUCCESS: 12 rules found");
   }
 
   @Test

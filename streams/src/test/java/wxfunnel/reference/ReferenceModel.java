@@ -541,20 +541,28 @@ public final class ReferenceModel {
       final List<ContentModelCredit> models = new ArrayList<>();
       for (final AttributionModel model : AttributionModel.values()) {
         final Map<String, Long> gmv = new TreeMap<>();
+        final Map<String, Set<String>> payers = new TreeMap<>();
         final List<Long> times = new ArrayList<>();
         long conversions = 0;
         for (final Map.Entry<String, List<ContentCredit>> payment : contentCredits.entrySet()) {
+          final Conversion conversion = this.conversions.get(payment.getKey());
           for (final ContentCredit credit : payment.getValue()) {
             if (credit.row().equals(row) && credit.model() == model) {
               conversions++;
-              gmv.merge(this.conversions.get(payment.getKey()).getCurrency(), credit.amount(), Long::sum);
+              gmv.merge(conversion.getCurrency(), credit.amount(), Long::sum);
+              if (credit.amount() != 0) {
+                payers.computeIfAbsent(conversion.getCurrency(), c -> new HashSet<>()).add(conversion.getPayer());
+              }
               times.addAll(credit.times());
             }
           }
         }
         gmv.values().removeIf(amount -> amount == 0);
+        final Map<String, Long> payerCounts = new TreeMap<>();
+        payers.forEach((currency, persons) -> payerCounts.put(currency, (long) persons.size()));
         times.sort(Comparator.naturalOrder());
-        models.add(new ContentModelCredit(model, conversions, gmv, times.isEmpty() ? null : times.get((times.size() - 1) / 2)));
+        models.add(new ContentModelCredit(model, conversions, gmv, payerCounts,
+            times.isEmpty() ? null : times.get((times.size() - 1) / 2)));
       }
       final String[] parts = {row.substring(0, row.indexOf('|')), row.substring(row.indexOf('|') + 1, row.length() - 11),
           row.substring(row.length() - 10)};

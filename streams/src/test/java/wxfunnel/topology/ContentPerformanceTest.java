@@ -54,17 +54,17 @@ class ContentPerformanceTest {
     // Linear splits tx1 in thirds: 3,333.33 each, the unit left to the row that sorts first (100_1).
     assertThat(d.content()).isEqualTo(Map.of(
         "ARTICLE|100_1|" + DAY, row(ContentKind.ARTICLE, "100_1", null, "A", at(0), 3, 2, Map.of(
-            LAST_TOUCH, credit(LAST_TOUCH, 1, 3_001, 150),
-            FIRST_TOUCH, credit(FIRST_TOUCH, 2, 13_001, 180),
-            LINEAR, credit(LINEAR, 2, 3_334 + 3_001, 180),
-            POSITION_BASED, credit(POSITION_BASED, 2, 4_000 + 3_001, 180))),
+            LAST_TOUCH, credit(LAST_TOUCH, 1, 3_001, 1, 150),
+            FIRST_TOUCH, credit(FIRST_TOUCH, 2, 13_001, 2, 180),
+            LINEAR, credit(LINEAR, 2, 3_334 + 3_001, 2, 180),
+            POSITION_BASED, credit(POSITION_BASED, 2, 4_000 + 3_001, 2, 180))),
         "ARTICLE|200_1|" + DAY, row(ContentKind.ARTICLE, "200_1", "Spring launch", "C", at(60), 1, 1, Map.of(
-            LINEAR, credit(LINEAR, 1, 3_333, 120),
-            POSITION_BASED, credit(POSITION_BASED, 1, 2_000, 120))),
+            LINEAR, credit(LINEAR, 1, 3_333, 1, 120),
+            POSITION_BASED, credit(POSITION_BASED, 1, 2_000, 1, 120))),
         "SCENE|B|" + DAY, row(ContentKind.SCENE, "B", null, "B", at(120), 1, 1, Map.of(
-            LAST_TOUCH, credit(LAST_TOUCH, 1, 10_000, 60),
-            LINEAR, credit(LINEAR, 1, 3_333, 60),
-            POSITION_BASED, credit(POSITION_BASED, 1, 4_000, 60))),
+            LAST_TOUCH, credit(LAST_TOUCH, 1, 10_000, 1, 60),
+            LINEAR, credit(LINEAR, 1, 3_333, 1, 60),
+            POSITION_BASED, credit(POSITION_BASED, 1, 4_000, 1, 60))),
         "COUPON|" + CARD + "|" + DAY, row(ContentKind.COUPON, CARD, null, "A", at(150), 1, 1, Map.of())));
   }
 
@@ -78,9 +78,9 @@ class ContentPerformanceTest {
     d.pipe(weixin.read("r3", "u1", at(90), "100_3", "A"));
 
     final Map<String, ContentPerformance> rows = d.content();
-    assertThat(credits(rows.get("ARTICLE|100_2|" + DAY), LAST_TOUCH)).isEqualTo(new ContentModelCredit(LAST_TOUCH, 0L, Map.of(), null));
-    assertThat(credits(rows.get("ARTICLE|100_3|" + DAY), LAST_TOUCH)).isEqualTo(credit(LAST_TOUCH, 1, 500, 30));
-    assertThat(credits(rows.get("ARTICLE|100_1|" + DAY), LINEAR)).isEqualTo(credit(LINEAR, 1, 167, 120));
+    assertThat(credits(rows.get("ARTICLE|100_2|" + DAY), LAST_TOUCH)).isEqualTo(new ContentModelCredit(LAST_TOUCH, 0L, Map.of(), Map.of(), null));
+    assertThat(credits(rows.get("ARTICLE|100_3|" + DAY), LAST_TOUCH)).isEqualTo(credit(LAST_TOUCH, 1, 500, 1, 30));
+    assertThat(credits(rows.get("ARTICLE|100_1|" + DAY), LINEAR)).isEqualTo(credit(LINEAR, 1, 167, 1, 120));
   }
 
   @Test
@@ -101,7 +101,7 @@ class ContentPerformanceTest {
     everyInputAt(d, closes);
     final ContentPerformance row = d.content().get("ARTICLE|100_1|" + DAY);
     assertThat(row.getFinal$()).isTrue();
-    assertThat(credits(row, LAST_TOUCH)).isEqualTo(credit(LAST_TOUCH, 1, 800, 60));
+    assertThat(credits(row, LAST_TOUCH)).isEqualTo(credit(LAST_TOUCH, 1, 800, 1, 60));
     assertThat(entries(d, Names.CONTENT_ROWS)).doesNotContain("ARTICLE|100_1|" + DAY);
     assertThat(entries(d, Names.CONTENT_PERSONS)).noneMatch(key -> key.contains("ARTICLE|100_1|" + DAY));
     assertThat(entries(d, Names.CONTENT_TIMES)).noneMatch(key -> key.contains("ARTICLE|100_1|" + DAY));
@@ -114,7 +114,29 @@ class ContentPerformanceTest {
         weixin.payment("tx0", "u1", at(60), 0, "CNY"));
 
     assertThat(credits(d.content().get("ARTICLE|100_1|" + DAY), LAST_TOUCH))
-        .isEqualTo(new ContentModelCredit(LAST_TOUCH, 1L, Map.of(), HOUR));
+        .isEqualTo(new ContentModelCredit(LAST_TOUCH, 1L, Map.of(), Map.of(), HOUR));
+  }
+
+  @Test
+  void aRowsPayersAreTheDistinctPersonsBehindItsMoneyInEachCurrency() {
+    final FunnelDriver d = drivers.open(Ecosystem.WEIXIN, FunnelConfig.defaults(Ecosystem.WEIXIN)).pipe(
+        // u1 pays twice in CNY, u2 once in CNY and once in HKD, u3 pays nothing: 2 CNY payers, 1 HKD payer
+        weixin.read("r1", "u1", at(0), "100_1", "A"),
+        weixin.read("r2", "u2", at(0), "100_1", "A"),
+        weixin.read("r3", "u3", at(0), "100_1", "A"),
+        weixin.payment("tx1", "u1", at(60), 1_000, "CNY"),
+        weixin.payment("tx3", "u2", at(60), 500, "CNY"),
+        weixin.payment("tx5", "u3", at(60), 0, "CNY"),
+        weixin.payment("tx2", "u1", at(120), 2_000, "CNY"),
+        weixin.payment("tx4", "u2", at(120), 700, "HKD"));
+
+    assertThat(credits(d.content().get("ARTICLE|100_1|" + DAY), LAST_TOUCH)).isEqualTo(new ContentModelCredit(LAST_TOUCH, 5L,
+        Map.of("CNY", 3_500L, "HKD", 700L), Map.of("CNY", 2L, "HKD", 1L), HOUR));
+
+    // A later read of another article by u1 takes both of u1's payments' last-touch credit: u1 is no longer behind its CNY
+    d.pipe(weixin.read("r4", "u1", at(30), "100_2", "A"));
+    assertThat(credits(d.content().get("ARTICLE|100_1|" + DAY), LAST_TOUCH)).isEqualTo(new ContentModelCredit(LAST_TOUCH, 3L,
+        Map.of("CNY", 500L, "HKD", 700L), Map.of("CNY", 1L, "HKD", 1L), HOUR));
   }
 
   @Test
@@ -157,15 +179,16 @@ class ContentPerformanceTest {
     return row.getCredits().get(model.ordinal());
   }
 
-  /** A model's credit: conversions, GMV in CNY fen, and the median time to convert in minutes. */
-  private static ContentModelCredit credit(final AttributionModel model, final long conversions, final long fen, final long medianMinutes) {
-    return new ContentModelCredit(model, conversions, Map.of("CNY", fen), medianMinutes * HOUR / 60);
+  /** A model's credit: conversions, GMV in CNY fen, its payers, and the median time to convert in minutes. */
+  private static ContentModelCredit credit(final AttributionModel model, final long conversions, final long fen, final long payers,
+      final long medianMinutes) {
+    return new ContentModelCredit(model, conversions, Map.of("CNY", fen), Map.of("CNY", payers), medianMinutes * HOUR / 60);
   }
 
   private static ContentPerformance row(final ContentKind kind, final String id, final String title, final String campaign,
       final Instant first, final long touches, final long persons, final Map<AttributionModel, ContentModelCredit> credited) {
     final List<ContentModelCredit> credits = java.util.Arrays.stream(AttributionModel.values())
-        .map(model -> credited.getOrDefault(model, new ContentModelCredit(model, 0L, Map.of(), null))).toList();
+        .map(model -> credited.getOrDefault(model, new ContentModelCredit(model, 0L, Map.of(), Map.of(), null))).toList();
     return new ContentPerformance(Ecosystem.WEIXIN, kind, id, LocalDate.parse(DAY), "Asia/Shanghai", title, campaign, first,
         touches, persons, credits, false);
   }

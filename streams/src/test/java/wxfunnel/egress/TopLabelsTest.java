@@ -10,11 +10,11 @@ import wxfunnel.events.Ecosystem;
 import wxfunnel.events.FunnelRow;
 
 /** Which campaigns get a label of their own, worked out by hand with two labels (n = 2, so rank 4 is the last that keeps one). */
-class CampaignLabelsTest {
+class TopLabelsTest {
 
   private static final LocalDate TODAY = LocalDate.parse("2026-11-20");
 
-  private final CampaignLabels labels = new CampaignLabels(2);
+  private final TopLabels labels = new TopLabels(2);
 
   @Test
   void theTopTwoByRecentTouchedUsersAreNamedAndTheRestAreOther() {
