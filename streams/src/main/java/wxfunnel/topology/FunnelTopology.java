@@ -228,30 +228,49 @@ public final class FunnelTopology {
             Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(names.of(from + "-dlq-sink")));
   }
 
+  /**
+   * Where the small stores live, whatever the others' storage: in memory (restored from their
+   * changelogs), as they hold a few keys per task (clocks, watermarks, the rows changed since the
+   * last send) that are written for nearly every record. In RocksDB, each would be one more
+   * database per task, whose memtable the shared write buffer flushes to tiny files that are
+   * compacted again and again.
+   */
+  private static final Function<String, KeyValueBytesStoreSupplier> SMALL = Stores::inMemoryKeyValueStore;
+
   private static void addStores(final StreamsBuilder builder, final Names names,
       final Function<String, KeyValueBytesStoreSupplier> storage) {
     builder.addStateStore(keyValue(storage, names.of(Names.PERSONS), Serdes.String(), InternalSerde.of(PersonState.class)));
     // The expiry indexes are rebuilt from their entries when a task opens ({@link ExpiryIndex}): no changelog.
     builder.addStateStore(keyValue(storage, names.of(Names.PERSON_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
     builder.addStateStore(keyValue(storage, names.of(Names.LEDGER), Serdes.String(), Serdes.Long()));
-    builder.addStateStore(keyValue(storage, names.of(Names.INTAKE_CLOCK), Serdes.String(), Serdes.Long()));
-    builder.addStateStore(keyValue(storage, names.of(Names.FUNNEL_PENDING), Serdes.String(), InternalSerde.of(FunnelDelta.class)));
+    builder.addStateStore(keyValue(SMALL, names.of(Names.INTAKE_CLOCK), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(SMALL, names.of(Names.FUNNEL_PENDING), Serdes.String(), InternalSerde.of(FunnelDelta.class)));
     builder.addStateStore(keyValue(storage, names.of(Names.FUNNEL_ROWS), Serdes.String(), InternalSerde.of(FunnelRow.class)));
-    builder.addStateStore(keyValue(storage, names.of(Names.FUNNEL_WATERMARKS), Serdes.Integer(), Serdes.Long()));
+    builder.addStateStore(keyValue(SMALL, names.of(Names.FUNNEL_WATERMARKS), Serdes.Integer(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_COPIES), Serdes.String(), InternalSerde.of(PaymentCopy.class)));
     builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_EXPIRY), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled());
-    builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_CLOCKS), Serdes.Integer(), Serdes.Long()));
+    builder.addStateStore(keyValue(SMALL, names.of(Names.PAYMENT_CLOCKS), Serdes.Integer(), Serdes.Long()));
     builder.addStateStore(keyValue(storage, names.of(Names.UPGRADED_PAYMENTS), Serdes.String(), Serdes.Long()));
-    builder.addStateStore(keyValue(storage, names.of(Names.PAYMENT_CONTENT), Serdes.String(), InternalSerde.of(PaymentContent.class)));
+    builder.addStateStore(writtenOnce(storage, names.of(Names.PAYMENT_CONTENT), Serdes.String(), InternalSerde.of(PaymentContent.class)));
     builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_ROWS), Serdes.String(), InternalSerde.of(ContentPerformance.class)));
-    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_PENDING), Serdes.String(), Serdes.Long()));
-    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_PERSONS), Serdes.String(), Serdes.Long()));
-    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_TIMES), Serdes.String(), Serdes.Long()));
-    builder.addStateStore(keyValue(storage, names.of(Names.CONTENT_WATERMARKS), Serdes.Integer(), Serdes.Long()));
+    builder.addStateStore(keyValue(SMALL, names.of(Names.CONTENT_PENDING), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(writtenOnce(storage, names.of(Names.CONTENT_PERSONS), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(writtenOnce(storage, names.of(Names.CONTENT_TIMES), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(keyValue(SMALL, names.of(Names.CONTENT_WATERMARKS), Serdes.Integer(), Serdes.Long()));
   }
 
   /**
-   * Every store is read and written for many records between two commits (a ledger count, a
+   * A store whose keys are written about once each (a payment's credits, a row's persons and times
+   * to convert): a cache would hold them only to write them at the next commit, and crowd out the
+   * keys written again and again.
+   */
+  private static <K, V> StoreBuilder<KeyValueStore<K, V>> writtenOnce(final Function<String, KeyValueBytesStoreSupplier> storage,
+      final String name, final Serde<K> keys, final Serde<V> values) {
+    return Stores.keyValueStoreBuilder(storage.apply(name), keys, values).withCachingDisabled();
+  }
+
+  /**
+   * Most stores are read and written for many records between two commits (a ledger count, a
    * clock, a busy person or row): cached, each key goes to RocksDB and the changelog once per
    * commit, not once per record. The cache costs heap ({@code statestore.cache.max.bytes}).
    */
