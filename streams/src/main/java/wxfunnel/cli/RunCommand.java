@@ -69,7 +69,8 @@ final class RunCommand implements Callable<Integer> {
   String advertisedHost;
 
   @Option(names = "--top-campaigns", paramLabel = "N", defaultValue = "" + Egress.DEFAULT_TOP_CAMPAIGNS,
-      description = "Campaigns with a metrics label of their own; the rest are 'other' (default: ${DEFAULT-VALUE}).")
+      description = "Campaigns with a metrics label of their own; the rest are 'other'. Half as many articles, QR scenes "
+          + "and coupons each are named (default: ${DEFAULT-VALUE}).")
   int topCampaigns;
 
   @Mixin

@@ -11,11 +11,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import wxfunnel.egress.Egress.Cell;
+import wxfunnel.events.AttributionModel;
 import wxfunnel.events.ContentKind;
 import wxfunnel.events.ContentModelCredit;
 import wxfunnel.events.ContentPerformance;
@@ -125,40 +127,48 @@ public final class Cells {
   }
 
   /**
-   * GMV credited to each piece of content under each model, per currency, over all days, labelled
-   * {@code [kind, label, model, currency]} with the content's {@code label}: backed by the most
-   * payers one day of the content has in that currency (a person may pay on several days).
+   * GMV credited under {@code model} to each piece of content named by {@code label}, per currency,
+   * on the latest day of {@code rows} (a day of touches in the reporting zone), labelled {@code
+   * [kind, content, model, currency, day]}: one row each, backed by its payers in that currency,
+   * exactly. Content {@code label} leaves unnamed ({@code other}) is left out, not summed.
    */
-  public static Map<List<String>, Cell> contentGmv(final Collection<ContentPerformance> rows,
+  public static Map<List<String>, Cell> contentGmv(final Collection<ContentPerformance> rows, final AttributionModel model,
       final BiFunction<ContentKind, String, String> label) {
     final Map<List<String>, Cell> cells = new TreeMap<>(Comparator.comparing(Object::toString));
-    for (final ContentPerformance row : rows) {
-      final String content = label.apply(row.getContentKind(), row.getContentId());
-      for (final ContentModelCredit credit : row.getCredits()) {
-        credit.getGmv().forEach((currency, amount) -> cells.merge(
-            List.of(lower(row.getContentKind()), content, lower(credit.getModel()), currency),
-            new Cell(amount, credit.getPayers().getOrDefault(currency, 0L)), Cell::plus));
+    latestDay(rows).ifPresent(day -> {
+      for (final ContentPerformance row : rows) {
+        final String content = label.apply(row.getContentKind(), row.getContentId());
+        if (row.getDay().equals(day) && !content.equals(Egress.OTHER)) {
+          final ContentModelCredit credit = row.getCredits().get(model.ordinal());
+          credit.getGmv().forEach((currency, amount) -> cells.put(
+              List.of(lower(row.getContentKind()), content, lower(model), currency, day.toString()),
+              new Cell(amount, credit.getPayers().getOrDefault(currency, 0L))));
+        }
       }
-    }
+    });
     return cells;
   }
 
   /**
-   * Per piece of content of {@code kind}, the payments crediting it under any model over the last
-   * {@link TopLabels#RECENT_DAYS} days of {@code rows}: how it ranks for a label of its own.
+   * Per piece of content of {@code kind}, the payments crediting it under {@code model} over the
+   * last {@link TopLabels#RECENT_DAYS} days of {@code rows}: how it ranks for a label of its own.
    */
-  static Map<String, Long> recentConversions(final Collection<ContentPerformance> rows, final ContentKind kind) {
+  static Map<String, Long> recentConversions(final Collection<ContentPerformance> rows, final ContentKind kind,
+      final AttributionModel model) {
     final Map<String, Long> conversions = new HashMap<>();
-    rows.stream().map(ContentPerformance::getDay).max(LocalDate::compareTo).ifPresent(latest -> {
+    latestDay(rows).ifPresent(latest -> {
       final LocalDate since = latest.minusDays(TopLabels.RECENT_DAYS - 1L);
       for (final ContentPerformance row : rows) {
         if (row.getContentKind() == kind && !row.getDay().isBefore(since)) {
-          conversions.merge(row.getContentId(), row.getCredits().stream().mapToLong(ContentModelCredit::getConversions).sum(),
-              Long::sum);
+          conversions.merge(row.getContentId(), row.getCredits().get(model.ordinal()).getConversions(), Long::sum);
         }
       }
     });
     return conversions;
+  }
+
+  private static Optional<LocalDate> latestDay(final Collection<ContentPerformance> rows) {
+    return rows.stream().map(ContentPerformance::getDay).max(LocalDate::compareTo);
   }
 
   private static String lower(final Enum<?> value) {

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
+import wxfunnel.events.AttributionModel;
 import wxfunnel.events.ContentKind;
 import wxfunnel.events.ContentPerformance;
 import wxfunnel.events.FunnelRow;
@@ -48,8 +49,6 @@ public final class Egress {
 
   public static final int DEFAULT_MIN_CELL_USERS = 10;
   public static final int DEFAULT_TOP_CAMPAIGNS = 20;
-  /** Pieces of content of each kind (articles, scenes, coupons) named at least, each on merit; at most twice as many. */
-  public static final int TOP_CONTENT = 10;
   public static final int LOWEST_MIN_CELL_USERS = 3;
   public static final String OTHER = "other";
   /** What a content id must look like to be a label of its own (the egress manifest's {@code content}). */
@@ -78,12 +77,16 @@ public final class Egress {
   /** How far the readers behind the releases so far had read, per partition. */
   private final Map<TopicPartition, Long> newest = new HashMap<>();
 
-  /** An egress of cells backed by at least {@code minCellUsers} persons, naming at most about {@code topCampaigns} campaigns. */
+  /**
+   * An egress of cells backed by at least {@code minCellUsers} persons, naming at most about {@code
+   * topCampaigns} campaigns, and half as many pieces of content of each kind.
+   */
   public Egress(final int minCellUsers, final int topCampaigns) {
     this.k = checked(minCellUsers);
     this.campaigns = new TopLabels(topCampaigns);
     for (final ContentKind kind : ContentKind.values()) {
-      contents.put(kind, new TopLabels(TOP_CONTENT));
+      // Half as many pieces of content of each kind (articles, scenes, coupons) as campaigns, for 3 kinds.
+      contents.put(kind, new TopLabels(Math.max(1, topCampaigns / 2)));
     }
   }
 
@@ -107,11 +110,15 @@ public final class Egress {
     return campaigns.label(campaign);
   }
 
-  /** Ranks the content of {@code rows}, read up to {@code asOf}, again for {@link #contentLabel}: per kind, by recent payments credited; unless an older reading. */
-  public synchronized void rankContent(final Collection<ContentPerformance> rows, final Map<TopicPartition, Long> asOf) {
+  /**
+   * Ranks the content of {@code rows}, read up to {@code asOf}, again for {@link #contentLabel}: per
+   * kind, by the payments credited to it under {@code model} recently; unless an older reading.
+   */
+  public synchronized void rankContent(final Collection<ContentPerformance> rows, final AttributionModel model,
+      final Map<TopicPartition, Long> asOf) {
     if (advance(asOf)) {
       contents.forEach((kind, labels) -> {
-        final Map<String, Long> scores = Cells.recentConversions(rows, kind);
+        final Map<String, Long> scores = Cells.recentConversions(rows, kind, model);
         scores.keySet().removeIf(id -> !PLAIN_LABEL.matcher(id).matches());
         labels.rank(scores);
       });
@@ -125,6 +132,24 @@ public final class Egress {
    */
   public synchronized String contentLabel(final ContentKind kind, final String id) {
     return PLAIN_LABEL.matcher(id).matches() ? contents.get(kind).label(id) : OTHER;
+  }
+
+  /**
+   * The values of {@code family}'s cells that may leave, when only named ones may: as {@link
+   * #release}, but {@code other} is never shown. Money then never moves between a named series and
+   * {@code other} (as a piece of content gains or loses its label, which happens all the time),
+   * where the next release of {@code other} less the moved value would be the change of the few
+   * left in it. What is not named, or under {@code k}, is not shown at all.
+   */
+  public synchronized Map<List<String>, Double> releaseNamed(final String family, final Map<List<String>, Cell> cells,
+      final int labelAt, final Map<TopicPartition, Long> asOf) {
+    final Map<List<String>, Double> named = new TreeMap<>(Comparator.comparing(Object::toString));
+    release(family, cells, labelAt, asOf).forEach((labels, value) -> {
+      if (!labels.get(labelAt).equals(OTHER)) {
+        named.put(labels, value);
+      }
+    });
+    return named;
   }
 
   public int minCellUsers() {

@@ -119,8 +119,8 @@ public final class CommittedMetrics implements AutoCloseable {
     this.attributed = MultiGauge.builder("wxfunnel.attributed.conversions")
         .description("Payments credited to each campaign now, per attribution model").tags(tags).register(meters);
     this.contentGmv = MultiGauge.builder("wxfunnel.content.gmv")
-        .description("Money credited to each article, QR scene and coupon under each attribution model, over all days, "
-            + "in minor units of currency (committed rows)").tags(tags).register(meters);
+        .description("Money credited to each top article, QR scene and coupon under the configured attribution model, "
+            + "on the latest day of touches, in minor units of currency (committed rows)").tags(tags).register(meters);
     this.timeToConvert = meters instanceof PrometheusMeterRegistry prometheus ? TimeToConvertHistogram.of(prometheus) : null;
     Gauge.builder("wxfunnel.state.persons", personsInState, AtomicLong::get)
         .description("Persons held in the processor's state, each until its horizon passes (committed count)")
@@ -367,9 +367,9 @@ public final class CommittedMetrics implements AutoCloseable {
     attributed.register(rows(egress.release(Cells.ATTRIBUTED_CONVERSIONS, credit.cells(1, egress::label), 1, asOf),
         "model", "campaign"), true);
     final Collection<ContentPerformance> content = view.content().values();
-    egress.rankContent(content, asOf);
-    contentGmv.register(rows(egress.release(Cells.CONTENT_GMV, Cells.contentGmv(content, egress::contentLabel), 1, asOf),
-        "kind", "content", "model", "currency"), true);
+    egress.rankContent(content, config.model(), asOf);
+    contentGmv.register(rows(egress.releaseNamed(Cells.CONTENT_GMV, Cells.contentGmv(content, config.model(), egress::contentLabel),
+        1, asOf), "kind", "content", "model", "currency", "day"), true);
     if (timeToConvert != null) {
       publishTimeToConvert(asOf);
     }

@@ -54,30 +54,29 @@ class CellsTest {
   }
 
   @Test
-  void contentMoneyIsSummedOverDaysAndBackedByItsBusiestDaysPayers() {
-    // Article 100_1 on two days: 12 and 5 CNY payers under last touch (some may be the same
-    // persons), so at least 12 stand behind the sum; article 100_2 is labelled other with the coupon
-    // of another kind apart. A model without money (linear here) is no cell.
+  void contentMoneyIsTheLatestDaysUnderTheModelEachRowBackedByItsPayers() {
+    // The latest day is the 21st: 100_1's row of the 20th is left out; 100_2 has no label of its
+    // own, and is left out too (not summed into other). First touch has the same money here, and
+    // is not asked for.
     final List<ContentPerformance> rows = List.of(content(ContentKind.ARTICLE, "100_1", "2026-11-20", 1_200, 12),
         content(ContentKind.ARTICLE, "100_1", "2026-11-21", 500, 5), content(ContentKind.ARTICLE, "100_2", "2026-11-21", 300, 3),
         content(ContentKind.COUPON, "p1", "2026-11-21", 700, 7));
-    final Map<List<String>, Cell> cells = Cells.contentGmv(rows, (kind, id) -> id.equals("100_2") ? Egress.OTHER : id);
-    for (final String model : List.of("last_touch", "first_touch")) {
-      assertThat(cells).containsEntry(List.of("article", "100_1", model, "CNY"), new Cell(1_700, 12))
-          .containsEntry(List.of("article", "other", model, "CNY"), new Cell(300, 3))
-          .containsEntry(List.of("coupon", "p1", model, "CNY"), new Cell(700, 7));
-    }
-    assertThat(cells).hasSize(6);
+    final Map<List<String>, Cell> cells = Cells.contentGmv(rows, AttributionModel.LAST_TOUCH,
+        (kind, id) -> id.equals("100_2") ? Egress.OTHER : id);
+    assertThat(cells).isEqualTo(Map.of(
+        List.of("article", "100_1", "last_touch", "CNY", "2026-11-21"), new Cell(500, 5),
+        List.of("coupon", "p1", "last_touch", "CNY", "2026-11-21"), new Cell(700, 7)));
   }
 
   @Test
-  void contentRanksByItsPaymentsUnderEveryModelOverTheLastSevenDays() {
+  void contentRanksByItsPaymentsUnderTheModelOverTheLastSevenDays() {
     final List<ContentPerformance> rows = List.of(content(ContentKind.ARTICLE, "old", "2026-11-14", 9_000, 90),
         content(ContentKind.ARTICLE, "old", "2026-11-21", 100, 1), content(ContentKind.ARTICLE, "new", "2026-11-15", 200, 2),
         content(ContentKind.SCENE, "s", "2026-11-21", 500, 5));
-    // Each row's payers pay once each under last touch and first touch: twice its payers
-    assertThat(Cells.recentConversions(rows, ContentKind.ARTICLE)).isEqualTo(Map.of("old", 2L, "new", 4L));
-    assertThat(Cells.recentConversions(rows, ContentKind.SCENE)).isEqualTo(Map.of("s", 10L));
+    // Each row's payers pay once each under last touch; nothing is credited under linear
+    assertThat(Cells.recentConversions(rows, ContentKind.ARTICLE, AttributionModel.LAST_TOUCH)).isEqualTo(Map.of("old", 1L, "new", 2L));
+    assertThat(Cells.recentConversions(rows, ContentKind.SCENE, AttributionModel.LAST_TOUCH)).isEqualTo(Map.of("s", 5L));
+    assertThat(Cells.recentConversions(rows, ContentKind.SCENE, AttributionModel.LINEAR)).isEqualTo(Map.of("s", 0L));
   }
 
   /** A content row whose {@code payers} each paid once, crediting {@code fen} CNY under last touch and first touch. */

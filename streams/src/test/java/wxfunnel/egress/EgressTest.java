@@ -167,11 +167,12 @@ class EgressTest {
   void theTopContentOfEachKindIsNamedAndAnIdThatIsNoPlainLabelNever() {
     final Egress egress = new Egress(3, 20);
     final List<ContentPerformance> rows = new ArrayList<>();
-    for (int i = 1; i <= Egress.TOP_CONTENT + 1; i++) {
+    // 20 campaigns: 10 pieces of content of each kind
+    for (int i = 1; i <= 11; i++) {
       rows.add(article("a" + i, 100 - i));
     }
     rows.add(article("spaced id", 1_000));
-    egress.rankContent(rows, Map.of());
+    egress.rankContent(rows, AttributionModel.LAST_TOUCH, Map.of());
 
     // The ten with the most payments, less the one whose id no label may hold: a1 to a10; a11 and it are other.
     assertThat(egress.contentLabel(ContentKind.ARTICLE, "a10")).isEqualTo("a10");
@@ -179,6 +180,24 @@ class EgressTest {
     assertThat(egress.contentLabel(ContentKind.ARTICLE, "spaced id")).isEqualTo("other");
     // Ranked per kind: a scene of the same id is not named
     assertThat(egress.contentLabel(ContentKind.SCENE, "a1")).isEqualTo("other");
+  }
+
+  @Test
+  void onlyNamedCellsOfKPersonsLeaveAndNeverOther() {
+    // k = 3. a has 5 payers, b 1, c 3, and other (content without a label) would have 4.
+    final Map<List<String>, Cell> cells = new LinkedHashMap<>();
+    cells.put(List.of("article", "a", "CNY"), new Cell(500, 5));
+    cells.put(List.of("article", "b", "CNY"), new Cell(100, 1));
+    cells.put(List.of("article", "c", "CNY"), new Cell(300, 3));
+    cells.put(List.of("article", "other", "CNY"), new Cell(900, 4));
+    assertThat(egress.releaseNamed("content", cells, 1, NOW))
+        .isEqualTo(Map.of(List.of("article", "a", "CNY"), 500.0, List.of("article", "c", "CNY"), 300.0));
+
+    // a loses its label: its series ends, and its money moves nowhere; c moved by fewer than k payers and stays
+    cells.remove(List.of("article", "a", "CNY"));
+    cells.put(List.of("article", "c", "CNY"), new Cell(320, 4));
+    cells.put(List.of("article", "other", "CNY"), new Cell(1_420, 9));
+    assertThat(egress.releaseNamed("content", cells, 1, NOW)).isEqualTo(Map.of(List.of("article", "c", "CNY"), 300.0));
   }
 
   private static ContentPerformance article(final String id, final long conversions) {

@@ -42,8 +42,8 @@ public class DashboardsTest {
 
   /**
    * Every panel's queries, as Grafana would send them for one choice of the variables: all
-   * instances, the linear model (which credits every kind of content), a 5-minute time range and a
-   * 1-minute rate interval.
+   * instances, the processors' default model (last touch), a 5-minute time range and a 1-minute
+   * rate interval.
    */
   public static List<List<String>> panelQueries(final String ecosystem, final String campaign) throws IOException {
     final List<List<String>> panels = new ArrayList<>();
@@ -51,7 +51,7 @@ public class DashboardsTest {
       for (final JsonNode panel : dashboard.get("panels")) {
         final List<String> queries = new ArrayList<>();
         panel.get("targets").forEach(t -> queries.add(t.get("expr").asText().replace("$ecosystem", ecosystem)
-            .replace("$campaign", campaign).replace("$instance", ".*").replace("$model", "linear").replace("$__rate_interval", "1m")
+            .replace("$campaign", campaign).replace("$instance", ".*").replace("$model", "last_touch").replace("$__rate_interval", "1m")
             .replace("$__range", "5m")));
         panels.add(queries);
       }
@@ -114,8 +114,8 @@ public class DashboardsTest {
     assertThat(variable(dashboard("wxfunnel-overview"), "campaign")).isNotNull();
     assertThat(variable(dashboard("wxfunnel-pipeline"), "instance").at("/query/query").asText())
         .isEqualTo("label_values(up{job=\"wxfunnel\"}, instance)");
-    assertThat(variable(dashboard("wxfunnel-content"), "model").get("query").asText())
-        .isEqualTo("last_touch,first_touch,linear,position_based");
+    assertThat(variable(dashboard("wxfunnel-content"), "model").at("/query/query").asText())
+        .isEqualTo("label_values(wxfunnel_content_gmv{ecosystem=~\"$ecosystem\"}, model)");
   }
 
   @Test
@@ -143,8 +143,9 @@ public class DashboardsTest {
     assertThat(rules).contains("wxfunnel:conversion_rate:1h{campaign!=\"other\"} < 0.005", "> 100000", "> 600", "wxfunnel:touched:delta1h > 200");
 
     for (final JsonNode gmv : List.of(panel("wxfunnel-overview", "GMV per hour, by currency"),
-        panel("wxfunnel-campaign", "GMV per hour, by currency"), panel("wxfunnel-content", "Top articles by credited GMV"),
-        panel("wxfunnel-content", "Top QR scenes by credited GMV"), panel("wxfunnel-content", "Top coupons by credited GMV"))) {
+        panel("wxfunnel-campaign", "GMV per hour, by currency"), panel("wxfunnel-content", "Top articles by credited GMV, $ecosystem"),
+        panel("wxfunnel-content", "Top QR scenes by credited GMV, $ecosystem"),
+        panel("wxfunnel-content", "Top coupons by credited GMV, $ecosystem"))) {
       assertThat(gmv.at("/targets/0/expr").asText()).containsPattern("wxfunnel:(content_)?gmv_major_units");
       final List<String> units = new ArrayList<>();
       gmv.at("/fieldConfig/overrides").forEach(o -> units.add(o.at("/properties/0/value").asText()));
