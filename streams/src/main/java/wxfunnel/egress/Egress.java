@@ -119,7 +119,7 @@ public final class Egress {
     if (advance(asOf)) {
       contents.forEach((kind, labels) -> {
         final Map<String, Long> scores = Cells.recentConversions(rows, kind, model);
-        scores.keySet().removeIf(id -> !PLAIN_LABEL.matcher(id).matches());
+        scores.keySet().removeIf(id -> !isPlainLabel(id));
         labels.rank(scores);
       });
     }
@@ -127,29 +127,38 @@ public final class Egress {
 
   /**
    * The label of a piece of content: its own id for the top ones of its kind, else {@code other};
-   * bounded, for every reader. An id that is not a plain label (a scene_str may hold any text) is
-   * never named.
+   * bounded, for every reader. An id that is not a plain label (a scene_str may hold any text), or
+   * is {@code other} itself, is never named.
    */
   public synchronized String contentLabel(final ContentKind kind, final String id) {
-    return PLAIN_LABEL.matcher(id).matches() ? contents.get(kind).label(id) : OTHER;
+    return isPlainLabel(id) ? contents.get(kind).label(id) : OTHER;
+  }
+
+  private static boolean isPlainLabel(final String id) {
+    return PLAIN_LABEL.matcher(id).matches() && !id.equals(OTHER);
   }
 
   /**
-   * The values of {@code family}'s cells that may leave, when only named ones may: as {@link
-   * #release}, but {@code other} is never shown. Money then never moves between a named series and
-   * {@code other} (as a piece of content gains or loses its label, which happens all the time),
-   * where the next release of {@code other} less the moved value would be the change of the few
-   * left in it. What is not named, or under {@code k}, is not shown at all.
+   * The values of {@code family}'s cells that may leave, when each is a piece of content of its
+   * own and none is summed into {@code other}: those backed by at least {@code k} persons, or
+   * released before, each in its steps (rule 2). Money then never moves between a series and
+   * {@code other} (content gains and loses its label all the time), where the next release of
+   * {@code other} less the moved value would be the change of the few left in it; nothing is
+   * subtracted from a total, so nothing else is withheld.
    */
   public synchronized Map<List<String>, Double> releaseNamed(final String family, final Map<List<String>, Cell> cells,
-      final int labelAt, final Map<TopicPartition, Long> asOf) {
-    final Map<List<String>, Double> named = new TreeMap<>(Comparator.comparing(Object::toString));
-    release(family, cells, labelAt, asOf).forEach((labels, value) -> {
-      if (!labels.get(labelAt).equals(OTHER)) {
-        named.put(labels, value);
+      final Map<TopicPartition, Long> asOf) {
+    if (!advance(asOf)) {
+      return lastShown(family);
+    }
+    final Map<List<String>, Cell> shownBefore = released.getOrDefault(family, Map.of());
+    final Map<List<String>, Cell> shown = new TreeMap<>(Comparator.comparing(Object::toString));
+    cells.forEach((labels, cell) -> {
+      if (cell.persons() >= k || shownBefore.containsKey(labels)) {
+        shown.put(labels, cell);
       }
     });
-    return named;
+    return step(family, shown);
   }
 
   public int minCellUsers() {

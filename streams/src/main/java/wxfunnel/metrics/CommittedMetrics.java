@@ -369,7 +369,7 @@ public final class CommittedMetrics implements AutoCloseable {
     final Collection<ContentPerformance> content = view.content().values();
     egress.rankContent(content, config.model(), asOf);
     contentGmv.register(rows(egress.releaseNamed(Cells.CONTENT_GMV, Cells.contentGmv(content, config.model(), egress::contentLabel),
-        1, asOf), "kind", "content", "model", "currency", "day"), true);
+        asOf), "kind", "content", "model", "currency", "day"), true);
     if (timeToConvert != null) {
       publishTimeToConvert(asOf);
     }

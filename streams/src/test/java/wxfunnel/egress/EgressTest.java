@@ -183,21 +183,34 @@ class EgressTest {
   }
 
   @Test
-  void onlyNamedCellsOfKPersonsLeaveAndNeverOther() {
-    // k = 3. a has 5 payers, b 1, c 3, and other (content without a label) would have 4.
+  void contentCellsOfKPersonsLeaveEachOnItsOwnAndNoneIsHiddenForAnother() {
+    // k = 3. a has 5 payers, b 1, c 3: b is withheld, and c is shown (folded with b into an other
+    // that is never shown, it would be hidden for nothing).
     final Map<List<String>, Cell> cells = new LinkedHashMap<>();
     cells.put(List.of("article", "a", "CNY"), new Cell(500, 5));
     cells.put(List.of("article", "b", "CNY"), new Cell(100, 1));
     cells.put(List.of("article", "c", "CNY"), new Cell(300, 3));
-    cells.put(List.of("article", "other", "CNY"), new Cell(900, 4));
-    assertThat(egress.releaseNamed("content", cells, 1, NOW))
+    assertThat(egress.releaseNamed("content", cells, NOW))
         .isEqualTo(Map.of(List.of("article", "a", "CNY"), 500.0, List.of("article", "c", "CNY"), 300.0));
 
-    // a loses its label: its series ends, and its money moves nowhere; c moved by fewer than k payers and stays
+    // a loses its label: its series ends, its money moves nowhere; c moved by fewer than k payers and
+    // stays; c then loses payers (a refund) and stays at its last release too
     cells.remove(List.of("article", "a", "CNY"));
     cells.put(List.of("article", "c", "CNY"), new Cell(320, 4));
-    cells.put(List.of("article", "other", "CNY"), new Cell(1_420, 9));
-    assertThat(egress.releaseNamed("content", cells, 1, NOW)).isEqualTo(Map.of(List.of("article", "c", "CNY"), 300.0));
+    assertThat(egress.releaseNamed("content", cells, NOW)).isEqualTo(Map.of(List.of("article", "c", "CNY"), 300.0));
+    cells.put(List.of("article", "c", "CNY"), new Cell(200, 2));
+    assertThat(egress.releaseNamed("content", cells, NOW)).isEqualTo(Map.of(List.of("article", "c", "CNY"), 300.0));
+  }
+
+  @Test
+  void aContentIdThatIsOtherTakesNoneOfTheLabels() {
+    final Egress egress = new Egress(3, 20);
+    final List<ContentPerformance> rows = new ArrayList<>(List.of(article("other", 1_000)));
+    for (int i = 1; i <= 10; i++) {
+      rows.add(article("a" + i, 100 - i));
+    }
+    egress.rankContent(rows, AttributionModel.LAST_TOUCH, Map.of());
+    assertThat(egress.contentLabel(ContentKind.ARTICLE, "a10")).isEqualTo("a10");
   }
 
   private static ContentPerformance article(final String id, final long conversions) {
