@@ -91,7 +91,8 @@ class QueryApiTest {
               .until(() -> ProcessorLag.of(admin, eco) == 0);
           ProcessorLag.awaitSettled(admin, eco, Duration.ofMinutes(1));
           committed.put(eco, ProcessorOutputs.read(kafka, stack.registryUrl(), new Names(eco)));
-          assertThat(committed.get(eco).content()).as(eco + " content rows").hasSizeGreaterThan(50);
+          // A day's articles, QR scenes and coupons of several campaigns (WeChat runs 4: 24 at most), over the partitions
+          assertThat(committed.get(eco).content()).as(eco + " content rows").hasSizeGreaterThan(10);
           assertThat(committed.get(eco).funnel()).as(eco + " funnel rows").isNotEmpty();
           assertThat(committed.get(eco).conversions()).as(eco + " conversions").hasSizeGreaterThan(10);
         }
